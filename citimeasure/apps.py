@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CitimeasureConfig(AppConfig):
+    name = "citimeasure"
+    verbose_name = "CitiMeasure"

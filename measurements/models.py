@@ -1,0 +1,1 @@
+"""What is measured: quantities, sensors, readings and rollups (issue 3)."""

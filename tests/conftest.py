@@ -1,0 +1,75 @@
+"""Shared fixtures: alice coordinates, bob participates, charlie is an outsider, dave moderates."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from projects.choices import Moderation, Role
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory, make_moderator
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Outside the integration tests, Celery tasks run in-process (a real worker is used there)."""
+    from citimeasure.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(username="charlie")
+
+
+@pytest.fixture
+def dave(db):
+    """A moderator with TOTP set up (staff must have two-factor authentication)."""
+    from allauth.mfa.models import Authenticator
+
+    user = make_moderator(UserFactory(username="dave"))
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    return user
+
+
+def _project_with_members(alice, bob, **kwargs):
+    project = ProjectFactory(**kwargs)
+    MembershipFactory(project=project, user=alice, role=Role.COORDINATOR)
+    MembershipFactory(project=project, user=bob, role=Role.PARTICIPANT)
+    return project
+
+
+@pytest.fixture
+def published(alice, bob):
+    return _project_with_members(alice, bob, title="Clean Air Utrecht", slug="clean-air-utrecht")
+
+
+@pytest.fixture
+def draft(alice, bob):
+    return _project_with_members(alice, bob, title="Secret Draft", slug="secret-draft", moderation=Moderation.DRAFT)
+
+
+@pytest.fixture
+def submitted(alice, bob):
+    return _project_with_members(
+        alice, bob, title="Waiting Noise", slug="waiting-noise", primary_theme="noise",
+        moderation=Moderation.SUBMITTED,
+    )
+
+
+@pytest.fixture
+def api():
+    return APIClient()
