@@ -10,5 +10,7 @@ router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("cities", projects_api.CityViewSet, basename="city")
 
 urlpatterns = [
+    path("", include("projects.api_scores")),
     path("", include(router.urls)),
+    path("", include("measurements.api_urls")),
 ]

@@ -83,7 +83,11 @@ def env_redis(name: str, *, environ: Mapping[str, str] | None = None) -> str:
     """Return a redis:// or rediss:// URL."""
     raw = env_required(name, environ=environ)
     if not raw.startswith(("redis://", "rediss://")):
-        raise ImproperlyConfigured(f"{name} must be a redis:// or rediss:// URL, not {raw!r}.")
+        # Name only the scheme: the rest of a URL may hold a password that must not reach logs.
+        raise ImproperlyConfigured(
+            f"{name} must be a redis:// or rediss:// URL like redis://host:6379/0, "
+            f"not {raw.split(':', 1)[0]!r}."
+        )
     return raw
 
 

@@ -48,23 +48,28 @@ class StaffTwoFactorMiddleware:
 
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy: our own scripts and styles only, tiles from the
-    configured tile server. Templates hold no inline scripts, so nothing needs 'unsafe-inline'."""
+    configured tile server. Templates hold no inline scripts, so nothing needs 'unsafe-inline'.
+
+    The one exception is the API docs page: Swagger UI sets inline style attributes, so that
+    page alone may use inline *styles*; its scripts still come from our own static files
+    (the split view serves its start-up script as a separate file).
+    """
+
+    DOCS_PREFIX = "/api/docs"
 
     def __init__(self, get_response):
         self.get_response = get_response
         tile_origin = "/".join(settings.MAP_TILE_URL.split("/")[:3])
-        self.policy = (
-            "default-src 'self'; "
-            f"img-src 'self' data: {tile_origin}; "
-            "script-src 'self'; style-src 'self'; "
-            "connect-src 'self'; font-src 'self'; object-src 'none'; "
+        common = (
+            "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
         )
+        self.policy = f"default-src 'self'; img-src 'self' data: {tile_origin}; style-src 'self'; {common}"
+        self.docs_policy = f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; {common}"
 
     def __call__(self, request):
         response = self.get_response(request)
-        # The API docs page (Swagger UI) needs an inline style attribute; everything else is strict.
-        if not request.path.startswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", self.policy)
+        policy = self.docs_policy if request.path.startswith(self.DOCS_PREFIX) else self.policy
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         return response

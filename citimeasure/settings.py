@@ -142,6 +142,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# Rate limits per IP need the real client address: behind N reverse proxies (nginx, a load
+# balancer) set TRUSTED_PROXY_COUNT=N, or every visitor shares the proxy's address and one
+# attacker locks everyone out. 0 (direct connections) trusts no X-Forwarded-For header.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_ADAPTER = "citimeasure.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CitiMeasure"
@@ -201,6 +205,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used by several fields (themes, primary theme, filters).
+    "ENUM_NAME_OVERRIDES": {"ThemeEnum": "projects.choices.Theme"},
 }
 
 # --- i18n, static ---------------------------------------------------------------------

@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from citimeasure import views
 
 # The admin has no login form of its own: it goes through the site login (e-mail, TOTP).
-admin.site.login = login_required(admin.site.login)
+admin.site.login = login_required(views.admin_login)
 
 urlpatterns = [
     path("", include("projects.urls")),
+    path("", include("measurements.urls")),
+    path("scores/", include("projects.urls_scores")),
     path("accounts/", include("allauth.urls")),
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
@@ -17,5 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("citimeasure.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -1,11 +1,15 @@
-"""Account pages of our own: personal API tokens."""
+"""Account pages of our own: personal API tokens, and the admin's way in through the site login."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -40,3 +44,21 @@ def token_revoke(request, pk: int):
     row.revoke()
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": row.name})
     return redirect("tokens")
+
+
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """Replace the admin's own login form, which would skip e-mail login, TOTP and rate limits.
+
+    Wrapped in `login_required` in urls.py, so visitors arrive here only after the site login
+    (with its two-factor stage). Staff continue to the admin; anyone else is refused: the admin
+    form must never be offered, or a signed-in resident could use it to sign in as staff with
+    a password alone.
+    """
+    if not (request.user.is_active and request.user.is_staff):
+        raise PermissionDenied
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("admin:index")
+    return redirect(target)

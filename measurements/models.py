@@ -1,1 +1,245 @@
-"""What is measured: quantities, sensors, readings and rollups (issue 3)."""
+"""What is measured: quantities, sensors, readings and rollups (issue 3).
+
+Raw readings are stored once and never altered (only their quality flags change);
+every chart, map and score reads the hourly rollups, which are recomputed from the raw
+rows for exactly the hours marked dirty (see `measurements.processing`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citimeasure.tokens import token_generate, token_matches, token_prefix
+from projects.choices import MembershipState, Role
+from projects.models import Project
+
+
+class Quantity(models.Model):
+    """An observed property with its canonical unit and its limits.
+
+    Outside the hard limits a value is physically impossible and rejected; outside the
+    plausible range it is stored and flagged.
+    """
+
+    id = models.SmallAutoField(primary_key=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.CharField(_("canonical unit"), max_length=20)
+    hard_min = models.FloatField(_("lowest possible value"))
+    hard_max = models.FloatField(_("highest possible value"))
+    plausible_min = models.FloatField(_("lowest plausible value"))
+    plausible_max = models.FloatField(_("highest plausible value"))
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=1)
+    spike_delta = models.FloatField(
+        _("spike threshold"), null=True, blank=True,
+        help_text=_("A jump larger than this versus the previous reading is flagged as a spike."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("quantities")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class LocationPrecision(models.TextChoices):
+    EXACT = "exact", _("Exact (I choose to publish my sensor's exact location)")
+    APPROXIMATE = "approximate", _("Approximate (a fixed point within about 250 m)")
+    HIDDEN = "hidden", _("Hidden (not shown on any map)")
+
+
+class SensorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Sensors of the projects `user` may see (the projects' one visibility rule)."""
+        return self.filter(project__in=Project.objects.visible_to(user or AnonymousUser()))
+
+    def writable_by(self, user):
+        """Sensors `user` may submit readings for: those of projects where they are an active member."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(
+            project__memberships__user=user, project__memberships__state=MembershipState.ACTIVE
+        ).distinct()
+
+    def manageable_by(self, user):
+        """Sensors `user` may edit or re-key: their own, and all of projects they coordinate."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        own = models.Q(owner=user, project__memberships__user=user)
+        coordinated = models.Q(
+            project__memberships__user=user, project__memberships__role=Role.COORDINATOR
+        )
+        return self.filter(
+            own | coordinated, project__memberships__state=MembershipState.ACTIVE
+        ).distinct()
+
+    def authenticate_device(self, token: str) -> Sensor | None:
+        """The active sensor whose device token is `token`, or None."""
+        prefix = token_prefix(token)
+        if prefix is None:
+            return None
+        for sensor in self.filter(is_active=True, device_token_prefix=prefix).exclude(
+            device_token_digest=""
+        ):
+            if token_matches(token, sensor.device_token_digest):
+                return sensor
+        return None
+
+
+class Sensor(models.Model):
+    """A device or station. Its exact location is private: only `published_lat/lon` leave the server."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sensors")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sensors"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kit = models.CharField(_("kit or model"), max_length=120, blank=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    location_precision = models.CharField(
+        _("location shown publicly"), max_length=12, choices=LocationPrecision.choices,
+        default=LocationPrecision.APPROXIMATE,
+    )
+    published_lat = models.FloatField(null=True, blank=True, editable=False)
+    published_lon = models.FloatField(null=True, blank=True, editable=False)
+    indoor = models.BooleanField(_("indoors"), default=False)
+    height_m = models.FloatField(_("height above ground (m)"), null=True, blank=True)
+    sensor_community_id = models.CharField(
+        _("Sensor.Community chip id"), max_length=40, blank=True, db_index=True
+    )
+    opensensemap_id = models.CharField(_("openSenseMap box id"), max_length=40, blank=True, db_index=True)
+    device_token_prefix = models.CharField(max_length=8, blank=True, db_index=True, editable=False)
+    device_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SensorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("measurements:sensor", args=[self.pk])
+
+    def save(self, *args, **kwargs) -> None:
+        """Keep the published point in step with the exact one; it needs the id, so after insert."""
+        super().save(*args, **kwargs)
+        published = self.compute_published_location()
+        if published != (self.published_lat, self.published_lon):
+            self.published_lat, self.published_lon = published
+            Sensor.objects.filter(pk=self.pk).update(
+                published_lat=self.published_lat, published_lon=self.published_lon
+            )
+
+    def compute_published_location(self) -> tuple[float | None, float | None]:
+        from measurements.location import published_location
+
+        point = published_location(
+            sensor_id=self.pk, lat=self.lat, lon=self.lon, precision=self.location_precision
+        )
+        return (None, None) if point is None else point
+
+    def device_token_issue(self) -> str:
+        """Create (or rotate) the device token; return the secret, which is never stored."""
+        token, prefix, digest = token_generate()
+        self.device_token_prefix, self.device_token_digest = prefix, digest
+        Sensor.objects.filter(pk=self.pk).update(device_token_prefix=prefix, device_token_digest=digest)
+        return token
+
+    def device_token_revoke(self) -> None:
+        self.device_token_prefix, self.device_token_digest = "", ""
+        Sensor.objects.filter(pk=self.pk).update(device_token_prefix="", device_token_digest="")
+
+
+class ReadingQuerySet(models.QuerySet):
+    def for_sensor(self, sensor: Sensor | int):
+        return self.filter(sensor=sensor)
+
+    def between(self, start: datetime | None, end: datetime | None):
+        """Readings with start <= time < end (either bound may be None)."""
+        qs = self
+        if start is not None:
+            qs = qs.filter(time__gte=start)
+        if end is not None:
+            qs = qs.filter(time__lt=end)
+        return qs
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("typed in")
+    API = "api", _("API")
+    CSV = "csv", _("CSV upload")
+    DEVICE = "device", _("sent by the device")
+
+
+class Reading(models.Model):
+    """One observation, in the quantity's canonical unit. Stored once per (sensor, quantity, time)."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
+    quantity = models.ForeignKey(Quantity, on_delete=models.PROTECT, related_name="+")
+    time = models.DateTimeField()
+    value = models.FloatField()
+    flags = models.PositiveIntegerField(default=0, help_text="measurements.quality flag bits")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReadingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sensor", "quantity", "time"], name="reading_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id}/{self.quantity_id} {self.time:%Y-%m-%dT%H:%M:%SZ} = {self.value}"
+
+
+class HourlyRollup(models.Model):
+    """Per sensor, quantity and UTC hour: how many readings, how many flagged, and the
+    mean/min/max of the unflagged ones (None when all were flagged)."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="hourly")
+    quantity = models.ForeignKey(Quantity, on_delete=models.PROTECT, related_name="+")
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    flagged = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    min = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sensor", "quantity", "hour"], name="hourly_rollup_unique")
+        ]
+
+
+class DirtyHour(models.Model):
+    """Outbox: an hour whose rollup must be recomputed. Written in the ingesting transaction,
+    so a lost queue message only delays the rollup until the periodic sweep.
+
+    `marked_at` is refreshed when the hour is marked again, so a mark that arrives while
+    the hour is being recomputed survives (only marks older than the recompute are deleted).
+    """
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+")
+    quantity = models.ForeignKey(Quantity, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sensor", "quantity", "hour"], name="dirty_hour_unique")
+        ]

@@ -171,7 +171,9 @@ class Project(models.Model):
 
     moderation = models.CharField(max_length=20, choices=Moderation.choices, default=Moderation.DRAFT, db_index=True)
     rejection_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -187,7 +189,7 @@ class Project(models.Model):
         _("participation level"), max_length=20, choices=Participation.choices, default=Participation.INFORM
     )
     costs = models.TextField(_("costs"), blank=True)
-    languages_offered = models.JSONField(_("languages offered"), default=list)
+    languages_offered = models.JSONField(_("languages offered"), default=list, blank=True)
     results_return = models.TextField(_("how results return to participants"), blank=True)
     policy_impact = models.TextField(_("policy impact"), blank=True)
     impact_level = models.CharField(_("impact so far"), max_length=20, choices=Impact.choices, default=Impact.NONE)
@@ -283,3 +285,91 @@ class CityOfficial(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "city"], name="city_official_unique")]
+
+
+# --- Scores (method text: ../shared/SCORING.md; arithmetic: projects/scoring.py) ----------
+
+
+class ScoreKind(models.TextChoices):
+    INCLUSIVITY = "inclusivity", _("Inclusivity")
+    COMPARISON = "comparison", _("Comparison")
+
+
+class ScoreQuerySet(models.QuerySet):
+    def latest_for(self, project, *, method: str = "v1"):
+        """The rows of the most recent computation day of `project` (per city and project-wide)."""
+        rows = self.filter(project=project, method=method)
+        day = rows.order_by("-day").values_list("day", flat=True).first()
+        return rows.filter(day=day).select_related("city") if day else rows.none()
+
+    def history_for(self, project, *, kind: str, method: str = "v1"):
+        """One project-wide row per day, oldest first: the trend."""
+        return self.filter(project=project, kind=kind, method=method, city__isnull=True).order_by("day")
+
+
+class Score(models.Model):
+    """A score of a project, per city (or project-wide when `city` is NULL), one row per day.
+
+    `value` NULL means absent ("not enough data"), never zero. `components` holds each
+    component's value (or null), its explanation and the raw figures behind it.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scores")
+    city = models.ForeignKey(City, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ScoreKind.choices)
+    method = models.CharField(max_length=10, default="v1")
+    value = models.FloatField(null=True, blank=True)
+    components = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+    day = models.DateField()
+
+    objects = ScoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "kind", "-day"]
+        constraints = [
+            # NULL cities are distinct in a plain unique index, so the project-wide row
+            # needs its own partial index for a same-day rerun to upsert, not duplicate.
+            models.UniqueConstraint(
+                fields=["project", "city", "kind", "method", "day"],
+                condition=Q(city__isnull=False),
+                name="score_city_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "kind", "method", "day"],
+                condition=Q(city__isnull=True),
+                name="score_project_day_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.project_id}/{self.city_id} {self.day}: {self.value}"
+
+
+class CityStat(models.Model):
+    """The city comparison figures of one day (SCORING.md "City comparison")."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="stats")
+    method = models.CharField(max_length=10, default="v1")
+    day = models.DateField()
+    values = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["city", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "method", "day"], name="citystat_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city_id} {self.day}"
+
+
+class RescoreMark(models.Model):
+    """A project waiting to be rescored: the outbox, so a request survives a missing broker."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="rescore_mark")
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"rescore {self.project_id} since {self.requested_at}"

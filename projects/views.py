@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects import services
-from projects.choices import Role
+from projects.choices import LANGUAGE_NAMES, Role
 from projects.filters import ProjectFilter
 from projects.forms import ProjectForm, RejectForm
 from projects.models import City, Membership, Project, user_is_moderator
@@ -83,7 +83,11 @@ def project_detail(request, slug: str):
         "is_moderator": user_is_moderator(request.user),
         "member_count": project.memberships.active().count(),
         "features": project_map_features([project]),
-        "reject_form": RejectForm(),
+        "languages": ", ".join(str(LANGUAGE_NAMES.get(code, code)) for code in project.languages_offered),
+        "self_assessment": [
+            (Project._meta.get_field(name).verbose_name, answer)
+            for name, answer in project.self_assessment().items()
+        ],
     })
 
 

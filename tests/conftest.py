@@ -10,6 +10,12 @@ from tests.factories import MembershipFactory, ProjectFactory, UserFactory, make
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """A fast hasher keeps the suite quick; production uses Django's default (PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Outside the integration tests, Celery tasks run in-process (a real worker is used there)."""
     from citimeasure.celery import app

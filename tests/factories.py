@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from projects.choices import Moderation, Role
+from projects.choices import Moderation, Role, Theme
 from projects.models import City, Membership, Neighbourhood, Project, ThemeTag
 
 
@@ -15,6 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
@@ -29,8 +30,17 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+def ensure_reference_rows() -> None:
+    """Rows that migrations create (themes, the moderators group); a transactional test's
+    flush removes them, so factories re-create them when needed."""
+    for code in Theme.values:
+        ThemeTag.objects.get_or_create(code=code)
+    Group.objects.get_or_create(name="moderators")
+
+
 def make_moderator(user):
     """Make `user` a moderator (staff in the moderators group)."""
+    ensure_reference_rows()
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     user.groups.add(Group.objects.get(name="moderators"))
@@ -87,6 +97,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def themes(project, create, extracted, **kwargs):
         if create:
+            ensure_reference_rows()
             codes = extracted or [project.primary_theme]
             project.themes.set(ThemeTag.objects.filter(code__in=codes))
 

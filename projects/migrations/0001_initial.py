@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('role_municipality', models.TextField(blank=True, verbose_name='role of the municipality')),
                 ('participation_level', models.CharField(choices=[('inform', 'Inform'), ('consult', 'Consult'), ('advise', 'Advise'), ('co-produce', 'Co-produce'), ('co-decide', 'Co-decide')], default='inform', max_length=20, verbose_name='participation level')),
                 ('costs', models.TextField(blank=True, verbose_name='costs')),
-                ('languages_offered', models.JSONField(default=list, verbose_name='languages offered')),
+                ('languages_offered', models.JSONField(blank=True, default=list, verbose_name='languages offered')),
                 ('results_return', models.TextField(blank=True, verbose_name='how results return to participants')),
                 ('policy_impact', models.TextField(blank=True, verbose_name='policy impact')),
                 ('impact_level', models.CharField(choices=[('none', 'None yet'), ('reported', 'Reported to the municipality'), ('debate', 'Used in policy debate'), ('changed', 'Policy changed')], default='none', max_length=20, verbose_name='impact so far')),
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('results_shared', models.BooleanField(blank=True, null=True, verbose_name='results are shared back with participants')),
                 ('locations_protected', models.BooleanField(blank=True, null=True, verbose_name='privacy protection (home locations not published exactly)')),
                 ('cities', models.ManyToManyField(related_name='projects', to='projects.city', verbose_name='cities')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('themes', models.ManyToManyField(related_name='projects', to='projects.themetag', verbose_name='themes')),
             ],
             options={

@@ -1,0 +1,271 @@
+"""Readings and sensors over REST.
+
+Writes are commands (explicit APIViews) that call `services.readings_ingest`; reads
+serve published locations only — the exact point of a sensor never leaves through here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from citimeasure.tokens import token_matches
+from measurements import airrohr, services
+from measurements.authentication import DeviceOrApiTokenAuthentication
+from measurements.models import HourlyRollup, Quantity, Reading, Sensor, Source
+from measurements.quality import flag_names
+from measurements.validation import Rejection, parse_time
+
+MAX_SERIES_DAYS = 400
+
+
+def _time_param(request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_time(raw, index=0)
+    except Rejection:
+        raise exceptions.ValidationError(
+            {name: f"{raw!r} is not an ISO 8601 time with an offset (e.g. 2024-05-01T00:00:00Z)."}
+        ) from None
+
+
+def _quantity_param(request, *, required: bool = False) -> Quantity | None:
+    code = request.query_params.get("quantity")
+    if not code:
+        if required:
+            raise exceptions.ValidationError({"quantity": "Give a quantity code, e.g. pm25."})
+        return None
+    quantity = Quantity.objects.filter(code=code).first()
+    if quantity is None:
+        raise exceptions.ValidationError({"quantity": f"Unknown quantity {code!r}."})
+    return quantity
+
+
+def _visible_sensor(request, pk) -> Sensor:
+    """404 for sensors of projects the user may not see, exactly as for missing ones."""
+    return get_object_or_404(Sensor.objects.visible_to(request.user), pk=pk)
+
+
+class ReadingCursorPagination(pagination.CursorPagination):
+    ordering = ("time", "id")
+    page_size = 1000
+    page_size_query_param = "page_size"
+    max_page_size = 10_000
+
+
+class ReadingsView(APIView):
+    """POST readings (one object or a list of up to 10,000); GET readings of visible sensors.
+
+    POST rows: ``{"sensor": 12, "quantity": "pm25", "time": "2024-05-01T13:00:00+02:00",
+    "value": 12.3, "unit": "µg/m³"}`` (unit optional). Authenticate with a session, a
+    personal token or the sensor's device token (`Authorization: Token …`). The response
+    reports each row as accepted, duplicate or rejected (with a code and a message).
+    """
+
+    authentication_classes = [DeviceOrApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("sensor", int), OpenApiParameter("quantity", str),
+            OpenApiParameter("start", str, description="ISO 8601 with offset, inclusive"),
+            OpenApiParameter("end", str, description="ISO 8601 with offset, exclusive"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        sensors = Sensor.objects.visible_to(request.user)
+        readings = Reading.objects.filter(sensor__in=sensors)
+        if request.query_params.get("sensor"):
+            try:
+                sensor_id = int(request.query_params["sensor"])
+            except ValueError:
+                raise exceptions.ValidationError({"sensor": "Give a sensor id."}) from None
+            readings = readings.for_sensor(_visible_sensor(request, sensor_id))
+        quantity = _quantity_param(request)
+        if quantity is not None:
+            readings = readings.filter(quantity=quantity)
+        readings = readings.between(_time_param(request, "start"), _time_param(request, "end"))
+        paginator = ReadingCursorPagination()
+        page = paginator.paginate_queryset(readings, request, view=self)
+        codes = dict(Quantity.objects.values_list("id", "code"))
+        return paginator.get_paginated_response(
+            [
+                {
+                    "sensor": r.sensor_id, "quantity": codes[r.quantity_id],
+                    "time": r.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                    "value": r.value, "flags": flag_names(r.flags), "source": r.source,
+                }
+                for r in page
+            ]
+        )
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict, 400: dict, 403: dict, 413: dict})
+    def post(self, request):
+        rows = request.data
+        if isinstance(rows, dict):
+            rows = [rows]
+        if not isinstance(rows, list):
+            return Response(
+                {"detail": "Send a JSON object or a JSON list of objects."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if len(rows) > services.MAX_ROWS:
+            return Response(
+                {"detail": f"At most {services.MAX_ROWS} readings per request; you sent {len(rows)}. "
+                           "Split them into several requests."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        device = request.auth if isinstance(request.auth, Sensor) else None
+        try:
+            report = services.readings_ingest(
+                rows=rows, source=Source.DEVICE if device else Source.API,
+                actor=None if device else request.user, device=device,
+            )
+        except DjangoValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(report.as_dict(), status=_ingest_status(report))
+
+
+def _ingest_status(report: services.IngestReport) -> int:
+    """201 when something was stored; 403 when every row named a sensor the caller may not
+    write to; 200 otherwise (all duplicates, or a mix with rejections — see the rows)."""
+    if report.accepted:
+        return status.HTTP_201_CREATED
+    if report.results and all(r.code == "unknown_sensor" for r in report.results):
+        return status.HTTP_403_FORBIDDEN
+    return status.HTTP_200_OK
+
+
+def sensor_feature(sensor: Sensor) -> dict:
+    """A GeoJSON feature with the PUBLISHED location only (none for hidden sensors)."""
+    geometry = None
+    if sensor.published_lat is not None and sensor.published_lon is not None:
+        geometry = {"type": "Point", "coordinates": [sensor.published_lon, sensor.published_lat]}
+    return {
+        "type": "Feature",
+        "id": sensor.pk,
+        "geometry": geometry,
+        "properties": {
+            "id": sensor.pk,
+            "name": sensor.name,
+            "project": sensor.project.slug,
+            "kit": sensor.kit,
+            "indoor": sensor.indoor,
+            "height_m": sensor.height_m,
+            "location_precision": sensor.location_precision,
+            "active": sensor.is_active,
+            "url": sensor.get_absolute_url(),
+        },
+    }
+
+
+class SensorsView(APIView):
+    """GeoJSON FeatureCollection of the sensors you may see, at their published locations."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("project", str, description="project slug")],
+                   responses={200: dict})
+    def get(self, request):
+        sensors = Sensor.objects.visible_to(request.user).select_related("project").order_by("pk")
+        if request.query_params.get("project"):
+            sensors = sensors.filter(project__slug=request.query_params["project"])
+        return Response({"type": "FeatureCollection", "features": [sensor_feature(s) for s in sensors]})
+
+
+def series_points(sensor: Sensor, quantity: Quantity, start: datetime, end: datetime) -> list[dict]:
+    """Hourly points from the rollups (never the raw table)."""
+    rollups = HourlyRollup.objects.filter(
+        sensor=sensor, quantity=quantity, hour__gte=start, hour__lt=end
+    ).order_by("hour")
+    return [
+        {
+            "hour": r.hour.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "count": r.count, "flagged": r.flagged, "mean": r.mean, "min": r.min, "max": r.max,
+        }
+        for r in rollups
+    ]
+
+
+class SensorSeriesView(APIView):
+    """Hourly mean/min/max/count of one sensor and quantity, from the rollups."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("quantity", str, required=True), OpenApiParameter("start", str),
+                    OpenApiParameter("end", str)],
+        responses={200: dict},
+    )
+    def get(self, request, pk: int):
+        sensor = _visible_sensor(request, pk)
+        quantity = _quantity_param(request, required=True)
+        end = _time_param(request, "end") or timezone.now()
+        start = _time_param(request, "start") or end - timedelta(days=7)
+        if end - start > timedelta(days=MAX_SERIES_DAYS):
+            raise exceptions.ValidationError({"start": f"Ask for at most {MAX_SERIES_DAYS} days at once."})
+        return Response({
+            "sensor": sensor.pk, "quantity": quantity.code, "unit": quantity.unit,
+            "start": start.isoformat(), "end": end.isoformat(),
+            "points": series_points(sensor, quantity, start, end),
+        })
+
+
+def _basic_password(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    kind, _, value = header.partition(" ")
+    if kind.lower() == "token":
+        return value.strip() or None
+    if kind.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[2] or None
+
+
+class SensorCommunityView(APIView):
+    """The airrohr firmware's "send to own API": the sensor is found by the chip id in
+    `X-Sensor` and authenticated by its device token as the Basic-auth password."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict, 400: dict, 401: dict})
+    def post(self, request):
+        chip = airrohr.chip_id(request.META.get("HTTP_X_SENSOR"))
+        token = _basic_password(request)
+        sensor = self._sensor(chip, token) if chip and token else None
+        if sensor is None:
+            response = Response(
+                {"detail": "Unknown sensor or wrong device token (send it as the Basic-auth password)."},
+                status=status.HTTP_401_UNAUTHORIZED,
+            )
+            response["WWW-Authenticate"] = 'Basic realm="CitiMeasure"'
+            return response
+        try:
+            rows = airrohr.airrohr_rows(request.data, sensor_id=sensor.pk, received_at=timezone.now())
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        report = services.readings_ingest(rows=rows, source=Source.DEVICE, device=sensor)
+        return Response(report.as_dict(), status=_ingest_status(report) if rows else status.HTTP_200_OK)
+
+    @staticmethod
+    def _sensor(chip: str, token: str) -> Sensor | None:
+        candidates = Sensor.objects.filter(
+            is_active=True, sensor_community_id__in=[chip, f"esp8266-{chip}", f"esp32-{chip}"]
+        ).exclude(device_token_digest="")
+        return next((s for s in candidates if token_matches(token, s.device_token_digest)), None)

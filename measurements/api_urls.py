@@ -1,0 +1,12 @@
+"""The measurements API routes, included under /api/v1/ by citimeasure/api.py."""
+
+from django.urls import path
+
+from measurements import api
+
+urlpatterns = [
+    path("readings/", api.ReadingsView.as_view(), name="readings"),
+    path("sensors/", api.SensorsView.as_view(), name="sensors"),
+    path("sensors/<int:pk>/series/", api.SensorSeriesView.as_view(), name="sensor-series"),
+    path("ingest/sensor-community/", api.SensorCommunityView.as_view(), name="ingest-sensor-community"),
+]

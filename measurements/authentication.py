@@ -1,0 +1,36 @@
+"""`Authorization: Token …` for the readings API: a personal API token or a sensor's device token.
+
+Both kinds share the header, so one class tries the personal token first and then the
+device token. A device-authenticated request carries the Sensor as `request.auth` and may
+write to that sensor only.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from citimeasure.models import ApiToken
+from measurements.models import Sensor
+
+
+class DeviceOrApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send the header as 'Token <key>'."))
+        row = ApiToken.objects.authenticate(header[1])
+        if row is not None and row.user.is_active:
+            row.touch()
+            return row.user, row
+        sensor = Sensor.objects.authenticate_device(header[1])
+        if sensor is not None:
+            return sensor.owner, sensor
+        raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+
+    def authenticate_header(self, request):
+        return self.keyword

@@ -1,0 +1,269 @@
+"""Writes of the measurements app. Every way readings arrive ends in `readings_ingest`.
+
+Ingestion: validate rows with plain functions, store the valid ones once (unique on
+sensor, quantity, time) and learn which were new, mark the touched hours dirty in the
+same transaction, and start the rollup job after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from measurements.location import location_is_valid
+from measurements.models import DirtyHour, Quantity, Reading, Sensor, Source
+from measurements.validation import Context, QuantityInfo, Rejection, ValidRow, validate_row
+from projects.models import Project
+
+MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class RowResult:
+    index: int
+    status: str  # accepted | duplicate | rejected
+    code: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"row": self.index, "status": self.status}
+        if self.status == "rejected":
+            data.update(code=self.code, message=self.message)
+        return data
+
+
+@dataclass
+class IngestReport:
+    """Per submitted row, what happened to it; rows are numbered from 0 in submission order."""
+
+    results: list[RowResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def accepted(self) -> int:
+        return self.count("accepted")
+
+    @property
+    def duplicates(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "results": [r.as_dict() for r in self.results],
+        }
+
+
+def _quantity_infos() -> dict[str, QuantityInfo]:
+    return {
+        q.code: QuantityInfo(q.id, q.code, q.unit, q.hard_min, q.hard_max, q.plausible_min, q.plausible_max)
+        for q in Quantity.objects.all()
+    }
+
+
+def _referenced_sensor_ids(rows: Sequence[Any]) -> set[int]:
+    ids = set()
+    for row in rows:
+        raw = row.get("sensor") if isinstance(row, dict) else None
+        if isinstance(raw, bool):
+            continue
+        try:
+            ids.add(int(raw))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def _writable_ids(*, actor, device: Sensor | None, referenced: set[int]) -> frozenset[int]:
+    """A device token writes to its own sensor only; a user to the sensors of their projects."""
+    if device is not None:
+        return frozenset({device.pk}) if device.is_active else frozenset()
+    if not referenced:
+        return frozenset()
+    ids = (
+        Sensor.objects.writable_by(actor)
+        .filter(pk__in=referenced, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    return frozenset(ids)
+
+
+def _hour(time: datetime) -> datetime:
+    return time.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+# --- the one backend-specific step ---------------------------------------------------------
+
+
+def _insert_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> set[tuple]:
+    """Insert rows that are not stored yet; return the keys (sensor, quantity, time) that were new.
+
+    PostgreSQL: COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING
+    RETURNING — fast, and a concurrent identical batch waits on the unique index and then
+    sees its rows as duplicates. SQLite (embedded mode, one writer at a time): look up the
+    existing keys, then bulk_create(ignore_conflicts=True).
+    """
+    if not rows:
+        return set()
+    if connection.vendor == "postgresql":
+        return _insert_new_postgresql(rows, source=source, received_at=received_at)
+    return _insert_new_generic(rows, source=source, received_at=received_at)
+
+
+def _insert_new_postgresql(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> set[tuple]:
+    table = Reading._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS reading_stage")
+        cursor.execute(
+            "CREATE TEMP TABLE reading_stage (sensor_id bigint, quantity_id smallint, "
+            "time timestamptz, value double precision, flags integer) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(
+            "COPY reading_stage (sensor_id, quantity_id, time, value, flags) FROM STDIN"
+        ) as copy:
+            for r in rows:
+                copy.write_row((r.sensor_id, r.quantity_id, r.time, r.value, r.flags))
+        cursor.execute(
+            f"INSERT INTO {table} (sensor_id, quantity_id, time, value, flags, source, received_at) "
+            "SELECT sensor_id, quantity_id, time, value, flags, %s, %s FROM reading_stage "
+            "ON CONFLICT (sensor_id, quantity_id, time) DO NOTHING "
+            "RETURNING sensor_id, quantity_id, time",
+            [source, received_at],
+        )
+        return {(s, q, t.astimezone(UTC)) for s, q, t in cursor.fetchall()}
+
+
+def _insert_new_generic(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> set[tuple]:
+    keys = {r.key for r in rows}
+    existing = set()
+    sensors = {k[0] for k in keys}
+    quantities = {k[1] for k in keys}
+    times = [k[2] for k in keys]
+    found = Reading.objects.filter(
+        sensor_id__in=sensors, quantity_id__in=quantities, time__gte=min(times), time__lte=max(times)
+    ).values_list("sensor_id", "quantity_id", "time")
+    for s, q, t in found.iterator(chunk_size=5000):
+        if (s, q, t) in keys:
+            existing.add((s, q, t))
+    Reading.objects.bulk_create(
+        [
+            Reading(sensor_id=r.sensor_id, quantity_id=r.quantity_id, time=r.time, value=r.value,
+                    flags=r.flags, source=source, received_at=received_at)
+            for r in rows
+            if r.key not in existing
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return keys - existing
+
+
+# --- ingestion ----------------------------------------------------------------------------
+
+
+def _dirty_hours_mark(keys: Iterable[tuple[int, int, datetime]], *, now: datetime) -> None:
+    hours = {(s, q, _hour(t)) for s, q, t in keys}
+    DirtyHour.objects.bulk_create(
+        [DirtyHour(sensor_id=s, quantity_id=q, hour=h, marked_at=now) for s, q, h in hours],
+        update_conflicts=True,
+        unique_fields=["sensor", "quantity", "hour"],
+        update_fields=["marked_at"],
+        batch_size=1000,
+    )
+
+
+def readings_ingest(
+    *, rows: Sequence[Any], source: str, actor=None, device: Sensor | None = None
+) -> IngestReport:
+    """Validate and store readings; report per row accepted, duplicate or rejected.
+
+    `actor` is the user writing (member of the sensors' projects), or `device` the sensor
+    authenticated by its own token. Valid rows are stored even when others are rejected;
+    a row already stored (same sensor, quantity and time) is reported as a duplicate and
+    not changed.
+    """
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    if len(rows) > MAX_ROWS:
+        raise ValidationError(f"At most {MAX_ROWS} readings per request.")
+    now = timezone.now()
+    context = Context(
+        quantities=_quantity_infos(),
+        writable_sensor_ids=_writable_ids(actor=actor, device=device, referenced=_referenced_sensor_ids(rows)),
+        now=now,
+    )
+    results: dict[int, RowResult] = {}
+    valid: list[ValidRow] = []
+    seen: set[tuple] = set()
+    for index, row in enumerate(rows):
+        try:
+            checked = validate_row(row, index=index, context=context)
+        except Rejection as rejection:
+            results[index] = RowResult(index, "rejected", rejection.code, rejection.message)
+            continue
+        if checked.key in seen:
+            results[index] = RowResult(index, "duplicate")
+            continue
+        seen.add(checked.key)
+        valid.append(checked)
+
+    with transaction.atomic():
+        new = _insert_new(valid, source=source, received_at=now)
+        if new:
+            _dirty_hours_mark(new, now=now)
+            transaction.on_commit(_enqueue_rollups)
+    for row in valid:
+        results[row.index] = RowResult(row.index, "accepted" if row.key in new else "duplicate")
+    return IngestReport([results[i] for i in range(len(rows))])
+
+
+def _enqueue_rollups() -> None:
+    from measurements.tasks import process_dirty_hours
+
+    process_dirty_hours.delay()
+
+
+# --- sensors ------------------------------------------------------------------------------
+
+
+SENSOR_FIELDS = (
+    "name", "kit", "lat", "lon", "location_precision", "indoor", "height_m",
+    "sensor_community_id", "opensensemap_id",
+)
+
+
+def sensor_register(*, actor, project: Project, data: dict[str, Any]) -> tuple[Sensor, str]:
+    """Register a sensor in a project the actor is an active member of; return it and its
+    device token (shown once, stored only as a digest)."""
+    if project.role_of(actor) is None:
+        raise PermissionDenied("Only members of the project can register sensors in it.")
+    lat, lon = float(data["lat"]), float(data["lon"])
+    if not location_is_valid(lat, lon):
+        raise ValidationError({"lat": "Give a location within ±90° latitude and ±180° longitude, not (0, 0)."})
+    fields = {k: v for k, v in data.items() if k in SENSOR_FIELDS}
+    with transaction.atomic():
+        sensor = Sensor.objects.create(project=project, owner=actor, **fields)
+        token = sensor.device_token_issue()
+    return sensor, token
+
+
+def sensor_token_rotate(*, actor, sensor: Sensor) -> str:
+    """Replace the device token; the old one stops working at once."""
+    if not Sensor.objects.manageable_by(actor).filter(pk=sensor.pk).exists():
+        raise PermissionDenied("Only the sensor's owner or a coordinator can change its token.")
+    return sensor.device_token_issue()
+

@@ -1,0 +1,454 @@
+"""Computing and storing the scores (method v1): gather the data, call projects.scoring, upsert.
+
+The arithmetic lives in `projects.scoring`; this module only fetches plain values for it
+and writes the results. Measurements are reached through `measurements.selectors` only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone, translation
+
+from projects import scoring
+from projects.choices import IMPACT_LEVEL, PARTICIPATION_STEP, AgeBand, InitiatorType, Theme
+from projects.explanations import explain
+from projects.models import (
+    City,
+    CityStat,
+    Membership,
+    Neighbourhood,
+    Project,
+    RescoreMark,
+    Score,
+    ScoreKind,
+)
+from projects.placement import NeighbourhoodIndex
+
+logger = logging.getLogger(__name__)
+
+#: The sweep leaves fresh marks to the task enqueued with them, so both rarely run at once.
+SWEEP_GRACE = timedelta(minutes=2)
+SIMILAR_COUNT = 5
+
+
+def _selectors():
+    """The measurements selector module, imported late: projects must not need it to load."""
+    from measurements import selectors
+
+    return selectors
+
+
+# --- requests and the outbox -------------------------------------------------------------
+
+
+def rescore_request(*, project_ids: Iterable[int]) -> None:
+    """Record that projects need rescoring and enqueue the work once the transaction commits.
+
+    The RescoreMark rows are the durable record: if the broker is down the periodic sweep
+    still finds them, so the queue only makes the rescore sooner.
+    """
+    ids = sorted(set(project_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    RescoreMark.objects.bulk_create(
+        [RescoreMark(project_id=pid, requested_at=now) for pid in ids],
+        update_conflicts=True,
+        unique_fields=["project"],
+        update_fields=["requested_at"],
+    )
+    transaction.on_commit(lambda: _enqueue(ids))
+
+
+def _enqueue(ids: list[int]) -> None:
+    from projects.tasks import rescore_projects
+
+    try:
+        rescore_projects.delay(ids)
+    except Exception:  # broker unreachable: the sweep will pick the marks up
+        logger.warning("could not enqueue rescore of %s; left to the sweep", ids, exc_info=True)
+
+
+def rescore_run(*, project_ids: list[int] | None = None, at: datetime | None = None) -> list[int]:
+    """Rescore the given projects (or, for the sweep, those marked a while ago) and clear
+    their marks.
+
+    A mark is deleted only if nobody asked again while we computed (conditional delete on
+    `requested_at`), so a request arriving mid-run is not lost. Two runs overlapping do the
+    same upserts twice, which leaves the same rows.
+    """
+    started = timezone.now()
+    if project_ids is None:
+        project_ids = list(
+            RescoreMark.objects.filter(requested_at__lte=started - SWEEP_GRACE).values_list(
+                "project_id", flat=True
+            )
+        )
+    if not project_ids:
+        return []
+    scores_compute(project_ids=project_ids, at=at)
+    RescoreMark.objects.filter(project_id__in=project_ids, requested_at__lte=started).delete()
+    return project_ids
+
+
+# --- gathering ---------------------------------------------------------------------------
+
+
+@dataclass
+class _CityData:
+    city: City
+    neighbourhoods: list[Neighbourhood]
+    index: NeighbourhoodIndex
+    residents_by_age: dict[str, int]
+
+    @property
+    def population(self) -> int | None:
+        """The city's population, else the sum of its neighbourhoods' (weights the mean)."""
+        if self.city.population:
+            return self.city.population
+        return sum(n.population or 0 for n in self.neighbourhoods) or None
+
+
+@dataclass
+class _Gathered:
+    projects: list[Project]
+    cities: dict[int, _CityData]
+    points: dict[int, list[tuple[int, float, float]]]
+    stats: dict[int, dict]
+    answers: dict[int, Counter]
+    participants: dict[int, int]
+    # (project, city) → {neighbourhood code: active sensors}
+    placed: dict[tuple[int, int], Counter] = field(default_factory=dict)
+
+
+def _residents_by_age(neighbourhoods: list[Neighbourhood]) -> dict[str, int]:
+    """Age-band totals over the neighbourhoods that know all four bands (a partial one would
+    skew the city's profile)."""
+    totals = Counter({band: 0 for band in AgeBand.values})
+    for n in neighbourhoods:
+        bands = n.age_bands()
+        if all(v is not None for v in bands.values()):
+            totals.update(bands)
+    return dict(totals)
+
+
+def _gather(projects: list[Project], at: datetime) -> _Gathered:
+    ids = [p.pk for p in projects]
+    selectors = _selectors()
+    city_ids = {c.pk for p in projects for c in p.cities.all()}
+    by_city: dict[int, list[Neighbourhood]] = defaultdict(list)
+    for n in Neighbourhood.objects.filter(city_id__in=city_ids).order_by("city_id", "code"):
+        by_city[n.city_id].append(n)
+    cities = {
+        c.pk: _CityData(
+            city=c,
+            neighbourhoods=by_city[c.pk],
+            index=NeighbourhoodIndex((n.code, n.boundary) for n in by_city[c.pk]),
+            residents_by_age=_residents_by_age(by_city[c.pk]),
+        )
+        for c in City.objects.filter(pk__in=city_ids)
+    }
+    answers: dict[int, Counter] = defaultdict(Counter)
+    for row in (
+        Membership.objects.active()
+        .filter(project_id__in=ids)
+        .exclude(age_band="")
+        .values("project_id", "age_band")
+        .annotate(n=Count("id"))
+    ):
+        answers[row["project_id"]][row["age_band"]] = row["n"]
+    participants = dict(
+        Membership.objects.active()
+        .filter(project_id__in=ids)
+        .values_list("project_id")
+        .annotate(n=Count("id"))
+    )
+    data = _Gathered(
+        projects=projects,
+        cities=cities,
+        points=selectors.active_sensor_points(ids, at=at),
+        stats=selectors.project_reading_stats(ids, at=at),
+        answers=answers,
+        participants=participants,
+    )
+    _place(data)
+    return data
+
+
+def _place(data: _Gathered) -> None:
+    """Place every project's sensors in each of its cities with one index query per city."""
+    for city_id, city in data.cities.items():
+        owners, coords = [], []
+        for project in data.projects:
+            if any(c.pk == city_id for c in project.cities.all()):
+                for _sensor, lon, lat in data.points.get(project.pk, []):
+                    owners.append(project.pk)
+                    coords.append((lon, lat))
+        for project_id, code in zip(owners, city.index.locate_many(coords), strict=True):
+            counter = data.placed.setdefault((project_id, city_id), Counter())
+            if code is not None:
+                counter[code] += 1
+
+
+def _areas(city: _CityData, placed: Counter | None) -> list[scoring.Area]:
+    placed = placed or Counter()
+    return [
+        scoring.Area(n.code, n.population, n.mean_income, placed.get(n.code, 0))
+        for n in city.neighbourhoods
+    ]
+
+
+# --- computing ---------------------------------------------------------------------------
+
+
+def _num(value: Fraction | float | int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _exact(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _component(name: str, value: Fraction | None, params: dict) -> dict:
+    with translation.override("en"):
+        explanation = explain(name, params)
+    return {
+        "value": _num(value),
+        "exact": _exact(value),
+        "weight": float(scoring.INCLUSIVITY_WEIGHTS[name]),
+        "params": params,
+        "explanation": explanation,
+    }
+
+
+def _richest(quintiles: list[dict] | None) -> dict | None:
+    """The richest quintile that holds residents (a quintile can be empty when one
+    neighbourhood's residents span it)."""
+    for q in reversed(quintiles or []):
+        if q["residents"] > 0:
+            return {"residents": float(q["residents"]), "sensors": float(q["sensors"])}
+    return None
+
+
+def _access(project: Project) -> tuple[Fraction | None, dict]:
+    value, points = scoring.access_process(
+        free_to_join=project.free_to_join,
+        non_digital_option=project.non_digital_option,
+        languages_offered=len(project.languages_offered or []),
+        recruits_underrepresented=project.recruits_underrepresented,
+        results_shared=project.results_shared,
+        participation_step=PARTICIPATION_STEP[project.participation_level],
+        licence=project.licence,
+        locations_protected=project.locations_protected,
+    )
+    return value, {"points": _num(value), "items": points}
+
+
+def city_inclusivity(project: Project, city: _CityData, placed: Counter | None, answers: Counter):
+    """The inclusivity score of one project in one city, with its components."""
+    areas = _areas(city, placed)
+    ci = scoring.concentration_index(areas)
+    equity = scoring.spatial_equity(ci)
+    quintiles = scoring.quintile_shares(areas)
+    d = (
+        scoring.dissimilarity(answers, city.residents_by_age)
+        if sum(answers.values()) >= scoring.MIN_ANSWERS
+        else None
+    )
+    representativeness = scoring.representativeness(answers, city.residents_by_age)
+    access, access_params = _access(project)
+    values = {"spatial_equity": equity, "representativeness": representativeness, "access": access}
+    components = {
+        "spatial_equity": _component("spatial_equity", equity, {
+            "ci": _num(ci),
+            "ci_exact": _exact(ci),
+            "sensors_placed": sum((placed or Counter()).values()),
+            "quintiles": [
+                {"residents": float(q["residents"]), "sensors": float(q["sensors"])}
+                for q in quintiles or []
+            ],
+            "richest": _richest(quintiles),
+        }),
+        "representativeness": _component("representativeness", representativeness, {
+            "answers": sum(answers.values()),
+            "min": scoring.MIN_ANSWERS,
+            "d": _num(d),
+        }),
+        "access": _component("access", access, access_params),
+    }
+    return scoring.weighted_mean(values), components, areas
+
+
+def _profile_vector(project: Project, active_sensors: int) -> list[float]:
+    return scoring.profile_vector(
+        themes=[t.code for t in project.themes.all()],
+        participation_step=PARTICIPATION_STEP[project.participation_level],
+        initiator_type=project.initiator_type,
+        active_sensors=active_sensors,
+        all_themes=Theme.values,
+        all_initiators=InitiatorType.values,
+    )
+
+
+def _similar(projects: list[Project], points: dict) -> dict[int, list[int]]:
+    """The five most similar published projects in other cities (sharing no city)."""
+    vectors = {p.pk: _profile_vector(p, len(points.get(p.pk, []))) for p in projects}
+    city_sets = {p.pk: {c.pk for c in p.cities.all()} for p in projects}
+    result = {}
+    for p in projects:
+        ranked = []
+        for other in projects:
+            if other.pk == p.pk or city_sets[p.pk] & city_sets[other.pk]:
+                continue
+            sim = scoring.cosine_similarity(vectors[p.pk], vectors[other.pk])
+            if sim is not None:
+                ranked.append((-sim, other.title, other.pk))
+        result[p.pk] = [pk for _s, _t, pk in sorted(ranked)[:SIMILAR_COUNT]]
+    return result
+
+
+def _upsert_score(*, project_id: int, city_id: int | None, kind: str, value, components, at, day):
+    Score.objects.update_or_create(
+        project_id=project_id,
+        city_id=city_id,
+        kind=kind,
+        method=scoring.METHOD,
+        day=day,
+        defaults={"value": _num(value), "components": components, "computed_at": at},
+    )
+
+
+def scores_compute(*, project_ids: Iterable[int] | None = None, at: datetime | None = None) -> dict:
+    """Compute and store method-v1 scores; idempotent per (project, city, kind, method, day).
+
+    Inclusivity rows are written for the requested published projects (all when None);
+    comparison rows for every published project, because one project's change moves the
+    percentile ranks of its whole peer group; city statistics for the requested projects'
+    cities. Unpublished projects get no score.
+    """
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    projects = list(
+        Project.objects.published().prefetch_related("cities", "themes").order_by("pk")
+    )
+    if not projects:
+        return {"projects": 0, "cities": 0}
+    published_ids = {p.pk for p in projects}
+    targets = published_ids if project_ids is None else published_ids & set(project_ids)
+    data = _gather(projects, at)
+
+    inclusivity: dict[int, Fraction | None] = {}
+    city_scores: dict[int, list[tuple[int, Fraction | None]]] = defaultdict(list)
+    city_areas: dict[int, list[list[scoring.Area]]] = defaultdict(list)
+    coverage_areas: dict[int, list[scoring.Area]] = defaultdict(list)
+    rows: list[dict] = []
+    for project in projects:
+        per_city = []
+        for city in project.cities.all():
+            cd = data.cities[city.pk]
+            value, components, areas = city_inclusivity(
+                project, cd, data.placed.get((project.pk, city.pk)), data.answers[project.pk]
+            )
+            per_city.append((value, cd))
+            city_scores[city.pk].append((project.pk, value))
+            city_areas[city.pk].append(areas)
+            coverage_areas[project.pk].extend(areas)
+            rows.append(dict(project_id=project.pk, city_id=city.pk, value=value,
+                             kind=ScoreKind.INCLUSIVITY, components=components))
+        overall = scoring.population_weighted_mean((v, cd.population) for v, cd in per_city)
+        inclusivity[project.pk] = overall
+        rows.append(dict(project_id=project.pk, city_id=None, value=overall,
+                         kind=ScoreKind.INCLUSIVITY, components={
+            "per_city": [
+                {"city": cd.city.slug, "name": cd.city.name, "value": _num(v),
+                 "population": cd.population}
+                for v, cd in per_city
+            ],
+            "exact": _exact(overall),
+        }))
+
+    metrics = {p.pk: _metrics(p, data, inclusivity[p.pk], coverage_areas[p.pk], at) for p in projects}
+    themes = {p.pk: p.primary_theme for p in projects}
+    similar = _similar(projects, data.points)
+    for project in projects:
+        score, ranks = scoring.comparison(project.pk, metrics, themes)
+        peers = scoring.peer_group(project.pk, themes)
+        rows.append(dict(project_id=project.pk, city_id=None, value=score,
+                         kind=ScoreKind.COMPARISON, components={
+            "metrics": {k: _num(v) for k, v in metrics[project.pk].items()},
+            "ranks": {k: _num(v) for k, v in ranks.items()},
+            "peer_group": {
+                "theme": project.primary_theme,
+                "size": len(peers),
+                "all_published": sum(t == project.primary_theme for t in themes.values())
+                < scoring.MIN_PEERS,
+            },
+            "similar": similar[project.pk],
+            "exact": _exact(score),
+        }))
+
+    target_cities = {c.pk for p in projects if p.pk in targets for c in p.cities.all()}
+    with transaction.atomic():
+        for row in rows:
+            if row["kind"] == ScoreKind.INCLUSIVITY and row["project_id"] not in targets:
+                continue
+            _upsert_score(**row, at=at, day=day)
+        for city_id in sorted(target_cities):
+            _city_stat(data, city_id, projects, city_scores[city_id], at, day)
+    return {"projects": len(targets), "cities": len(target_cities)}
+
+
+def _metrics(project: Project, data: _Gathered, inclusivity, areas, at: datetime) -> dict:
+    stats = data.stats.get(project.pk, {})
+    first = stats.get("first_reading")
+    since = timezone.localdate(first) if first else project.start_date
+    return {
+        "active_sensors": len(data.points.get(project.pk, [])),
+        "participants": data.participants.get(project.pk, 0),
+        "completeness": stats.get("completeness"),
+        "quality": stats.get("quality"),
+        "coverage": scoring.coverage(areas),
+        "openness": scoring.openness(project.licence),
+        "participation": PARTICIPATION_STEP[project.participation_level],
+        "inclusivity": inclusivity,
+        "longevity": scoring.longevity_months(since, timezone.localdate(at)),
+        "impact": IMPACT_LEVEL[project.impact_level],
+    }
+
+
+def _city_stat(data: _Gathered, city_id: int, projects, scores, at, day) -> None:
+    """One city's figures: all its published projects' sensors taken together."""
+    cd = data.cities[city_id]
+    in_city = [p for p in projects if any(c.pk == city_id for c in p.cities.all())]
+    placed = Counter()
+    for p in in_city:
+        placed.update(data.placed.get((p.pk, city_id), Counter()))
+    areas = _areas(cd, placed)
+    ci = scoring.concentration_index(areas)
+    present = [v for _pid, v in scores if v is not None]
+    mean_inclusivity = sum(present, Fraction(0)) / len(present) if present else None
+    sensors = sum(placed.values())
+    values = {
+        "published_projects": len(in_city),
+        "active_sensors": sensors,
+        "population": cd.population,
+        "sensors_per_10k": _num(scoring.per_ten_thousand(sensors, cd.population)),
+        "coverage": _num(scoring.coverage(areas)),
+        "ci": _num(ci),
+        "ci_exact": _exact(ci),
+        "spatial_equity": _num(scoring.spatial_equity(ci)),
+        "mean_inclusivity": _num(mean_inclusivity),
+        "themes": sorted({t.code for p in in_city for t in p.themes.all()}),
+    }
+    CityStat.objects.update_or_create(
+        city_id=city_id, method=scoring.METHOD, day=day,
+        defaults={"values": values, "computed_at": at},
+    )
