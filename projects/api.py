@@ -18,27 +18,70 @@ from projects.models import City, Project, ThemeTag
 class CitySerializer(serializers.ModelSerializer):
     class Meta:
         model = City
-        fields = ["slug", "name", "country", "lat", "lon", "population", "population_year", "source"]
+        fields = [
+            "slug",
+            "name",
+            "country",
+            "lat",
+            "lon",
+            "population",
+            "population_year",
+            "source",
+        ]
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    themes = serializers.SlugRelatedField(many=True, slug_field="code", queryset=ThemeTag.objects.all())
+    themes = serializers.SlugRelatedField(
+        many=True, slug_field="code", queryset=ThemeTag.objects.all()
+    )
     cities = serializers.SlugRelatedField(many=True, slug_field="slug", queryset=City.objects.all())
     url = serializers.HyperlinkedIdentityField(view_name="project-detail", lookup_field="slug")
     page = serializers.SerializerMethodField()
     member_count = serializers.SerializerMethodField()
-    languages_offered = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
+    languages_offered = serializers.ListField(
+        child=serializers.CharField(max_length=8), required=False
+    )
 
     class Meta:
         model = Project
         fields = [
-            "url", "page", "slug", "title", "summary", "description", "language", "themes", "primary_theme",
-            "cities", "status", "start_date", "end_date", "website", "initiator_type", "licence", "source",
-            "moderation", "rejection_reason", "published_at", "member_count",
-            "goal", "what_is_measured", "sensor_kits", "role_residents", "role_municipality",
-            "participation_level", "costs", "languages_offered", "results_return", "policy_impact",
-            "impact_level", "free_to_join", "non_digital_option", "recruits_underrepresented",
-            "results_shared", "locations_protected",
+            "url",
+            "page",
+            "slug",
+            "title",
+            "summary",
+            "description",
+            "language",
+            "themes",
+            "primary_theme",
+            "cities",
+            "status",
+            "start_date",
+            "end_date",
+            "website",
+            "initiator_type",
+            "licence",
+            "source",
+            "moderation",
+            "rejection_reason",
+            "published_at",
+            "member_count",
+            "goal",
+            "what_is_measured",
+            "sensor_kits",
+            "role_residents",
+            "role_municipality",
+            "participation_level",
+            "costs",
+            "languages_offered",
+            "results_return",
+            "policy_impact",
+            "impact_level",
+            "free_to_join",
+            "non_digital_option",
+            "recruits_underrepresented",
+            "results_shared",
+            "locations_protected",
         ]
         read_only_fields = ["slug", "moderation", "rejection_reason", "published_at", "source"]
 
@@ -62,11 +105,15 @@ class ProjectSerializer(serializers.ModelSerializer):
         themes = attrs.get("themes", self.instance.themes.all() if self.instance else [])
         primary = attrs.get("primary_theme", self.instance.primary_theme if self.instance else None)
         if primary and primary not in {t.code for t in themes}:
-            raise serializers.ValidationError({"primary_theme": "The primary theme must be one of the themes."})
+            raise serializers.ValidationError(
+                {"primary_theme": "The primary theme must be one of the themes."}
+            )
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:
-            raise serializers.ValidationError({"end_date": "The end date is before the start date."})
+            raise serializers.ValidationError(
+                {"end_date": "The end date is before the start date."}
+            )
         return attrs
 
 
@@ -85,8 +132,13 @@ def _call(service, **kwargs):
         raise exceptions.ValidationError(detail) from None
 
 
-class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Initiatives. Anyone reads published projects; members and moderators also see the others.
 
     Unpublished projects of others answer 404, exactly as if they did not exist.
@@ -107,14 +159,25 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         themes, cities = data.pop("themes"), data.pop("cities")
-        serializer.instance = _call(services.project_create, actor=self.request.user, data=data,
-                                    themes=themes, cities=cities)
+        serializer.instance = _call(
+            services.project_create,
+            actor=self.request.user,
+            data=data,
+            themes=themes,
+            cities=cities,
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         themes, cities = data.pop("themes", None), data.pop("cities", None)
-        serializer.instance = _call(services.project_update, actor=self.request.user,
-                                    project=serializer.instance, data=data, themes=themes, cities=cities)
+        serializer.instance = _call(
+            services.project_update,
+            actor=self.request.user,
+            project=serializer.instance,
+            data=data,
+            themes=themes,
+            cities=cities,
+        )
 
     def _command(self, service, **kwargs):
         project = self.get_object()
@@ -152,11 +215,15 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["country"]
 
     @extend_schema(
-        responses={200: OpenApiResponse(
-            response=inline_serializer("FeatureCollection", {"type": serializers.CharField(),
-                                                             "features": serializers.ListField()}),
-            description="GeoJSON FeatureCollection of the city's neighbourhoods",
-        )}
+        responses={
+            200: OpenApiResponse(
+                response=inline_serializer(
+                    "FeatureCollection",
+                    {"type": serializers.CharField(), "features": serializers.ListField()},
+                ),
+                description="GeoJSON FeatureCollection of the city's neighbourhoods",
+            )
+        }
     )
     @action(detail=True, pagination_class=None, filter_backends=[])
     def neighbourhoods(self, request, slug=None):
@@ -166,9 +233,15 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
                 "type": "Feature",
                 "geometry": n.boundary,
                 "properties": {
-                    "code": n.code, "name": n.name, "population": n.population,
-                    "mean_income": n.mean_income, "age_0_24": n.age_0_24, "age_25_44": n.age_25_44,
-                    "age_45_64": n.age_45_64, "age_65_plus": n.age_65_plus, "synthetic": n.synthetic,
+                    "code": n.code,
+                    "name": n.name,
+                    "population": n.population,
+                    "mean_income": n.mean_income,
+                    "age_0_24": n.age_0_24,
+                    "age_25_44": n.age_25_44,
+                    "age_45_64": n.age_45_64,
+                    "age_65_plus": n.age_65_plus,
+                    "synthetic": n.synthetic,
                 },
             }
             for n in city.neighbourhoods.all()

@@ -25,13 +25,15 @@ class ProjectScoresView(APIView):
         latest = []
         if project.moderation == Moderation.PUBLISHED:
             latest = [presenters_scores.score_row(s) for s in Score.objects.latest_for(project)]
-        return Response({
-            "project": project.slug,
-            "method": METHOD,
-            "published": project.moderation == Moderation.PUBLISHED,
-            "latest": latest,
-            "history": presenters_scores.history(project) if latest else [],
-        })
+        return Response(
+            {
+                "project": project.slug,
+                "method": METHOD,
+                "published": project.moderation == Moderation.PUBLISHED,
+                "latest": latest,
+                "history": presenters_scores.history(project) if latest else [],
+            }
+        )
 
 
 class CityStatsView(APIView):

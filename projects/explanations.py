@@ -7,8 +7,7 @@ the reader's language when shown, so a Dutch page never shows a stored English s
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 COMPONENT_NAMES = {
     "spatial_equity": gettext_lazy("Spatial equity"),
@@ -62,9 +61,11 @@ def explain_spatial_equity(params: dict) -> str:
         lean = _("The sensors lean towards neighbourhoods where poorer residents live.")
     else:
         lean = _("The sensors are spread roughly in proportion to where people live.")
-    text = _("Concentration index %(ci)s (0 = even, +1 = only in the richest areas). ") % {
-        "ci": f"{ci:.3f}"
-    } + lean
+    text = (
+        _("Concentration index %(ci)s (0 = even, +1 = only in the richest areas). ")
+        % {"ci": f"{ci:.3f}"}
+        + lean
+    )
     top = params.get("richest")
     if top:
         text += " " + _(

@@ -19,46 +19,85 @@ SORTS = {
 
 def _country_choices():
     codes = City.objects.order_by().values_list("country", flat=True).distinct()
-    return sorted(((code, COUNTRY_NAMES.get(code, code)) for code in codes), key=lambda c: str(c[1]))
+    return sorted(
+        ((code, COUNTRY_NAMES.get(code, code)) for code in codes), key=lambda c: str(c[1])
+    )
 
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     city = django_filters.ModelChoiceFilter(
-        label=_("City"), field_name="cities", to_field_name="slug", queryset=City.objects.all(),
+        label=_("City"),
+        field_name="cities",
+        to_field_name="slug",
+        queryset=City.objects.all(),
         empty_label=_("All cities"),
     )
     country = django_filters.ChoiceFilter(
-        label=_("Country"), field_name="cities__country", choices=_country_choices, empty_label=_("All countries")
+        label=_("Country"),
+        field_name="cities__country",
+        choices=_country_choices,
+        empty_label=_("All countries"),
     )
     theme = django_filters.ChoiceFilter(
-        label=_("Theme"), field_name="themes__code", choices=Theme.choices, empty_label=_("All themes")
+        label=_("Theme"),
+        field_name="themes__code",
+        choices=Theme.choices,
+        empty_label=_("All themes"),
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=_("Any status"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, empty_label=_("Any status")
+    )
     participation = django_filters.ChoiceFilter(
-        label=_("Participation level"), field_name="participation_level", choices=Participation.choices,
+        label=_("Participation level"),
+        field_name="participation_level",
+        choices=Participation.choices,
         empty_label=_("Any level"),
     )
-    licence = django_filters.ChoiceFilter(label=_("Data licence"), choices=Licence.choices, empty_label=_("Any licence"))
+    licence = django_filters.ChoiceFilter(
+        label=_("Data licence"), choices=Licence.choices, empty_label=_("Any licence")
+    )
     initiator = django_filters.ChoiceFilter(
-        label=_("Initiator"), field_name="initiator_type", choices=InitiatorType.choices, empty_label=_("Any initiator")
+        label=_("Initiator"),
+        field_name="initiator_type",
+        choices=InitiatorType.choices,
+        empty_label=_("Any initiator"),
     )
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), method="filter_sort", empty_label=None,
-        choices=[("title", _("Title A–Z")), ("-created", _("Newest first")), ("start", _("Oldest start")),
-                 ("-start", _("Latest start"))],
+        label=_("Sort by"),
+        method="filter_sort",
+        empty_label=None,
+        choices=[
+            ("title", _("Title A–Z")),
+            ("-created", _("Newest first")),
+            ("start", _("Oldest start")),
+            ("-start", _("Latest start")),
+        ],
     )
 
     class Meta:
         model = Project
-        fields = ["q", "city", "country", "theme", "status", "participation", "licence", "initiator", "sort"]
+        fields = [
+            "q",
+            "city",
+            "country",
+            "theme",
+            "status",
+            "participation",
+            "licence",
+            "initiator",
+            "sort",
+        ]
 
     def filter_search(self, queryset, name, value):
         """Free text over the title, summary, description and what is measured."""
         for word in value.split()[:8]:
             queryset = queryset.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
-                | Q(what_is_measured__icontains=word) | Q(cities__name__icontains=word)
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(description__icontains=word)
+                | Q(what_is_measured__icontains=word)
+                | Q(cities__name__icontains=word)
             )
         return queryset
 

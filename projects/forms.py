@@ -7,8 +7,13 @@ from projects.choices import LANGUAGE_NAMES
 from projects.models import City, Project, ThemeTag
 
 ANSWER_CHOICES = [("unknown", _("Not answered yet")), ("true", _("Yes")), ("false", _("No"))]
-SELF_ASSESSMENT = ["free_to_join", "non_digital_option", "recruits_underrepresented", "results_shared",
-                   "locations_protected"]
+SELF_ASSESSMENT = [
+    "free_to_join",
+    "non_digital_option",
+    "recruits_underrepresented",
+    "results_shared",
+    "locations_protected",
+]
 
 
 class ProjectForm(forms.ModelForm):
@@ -16,30 +21,64 @@ class ProjectForm(forms.ModelForm):
         label=_("Themes"), queryset=ThemeTag.objects.all(), widget=forms.CheckboxSelectMultiple
     )
     cities = forms.ModelMultipleChoiceField(
-        label=_("Cities"), queryset=City.objects.all(), help_text=_("Hold Ctrl (or Cmd) to choose several.")
+        label=_("Cities"),
+        queryset=City.objects.all(),
+        help_text=_("Hold Ctrl (or Cmd) to choose several."),
     )
     languages_offered = forms.MultipleChoiceField(
-        label=_("Languages offered to participants"), required=False,
-        choices=sorted(LANGUAGE_NAMES.items()), widget=forms.CheckboxSelectMultiple,
+        label=_("Languages offered to participants"),
+        required=False,
+        choices=sorted(LANGUAGE_NAMES.items()),
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Project
         fields = [
-            "title", "summary", "description", "language", "themes", "primary_theme", "cities", "status",
-            "start_date", "end_date", "website", "initiator_type", "licence",
-            "goal", "what_is_measured", "sensor_kits", "role_residents", "role_municipality",
-            "participation_level", "costs", "languages_offered", "results_return", "policy_impact",
-            "impact_level", *SELF_ASSESSMENT,
+            "title",
+            "summary",
+            "description",
+            "language",
+            "themes",
+            "primary_theme",
+            "cities",
+            "status",
+            "start_date",
+            "end_date",
+            "website",
+            "initiator_type",
+            "licence",
+            "goal",
+            "what_is_measured",
+            "sensor_kits",
+            "role_residents",
+            "role_municipality",
+            "participation_level",
+            "costs",
+            "languages_offered",
+            "results_return",
+            "policy_impact",
+            "impact_level",
+            *SELF_ASSESSMENT,
         ]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 6}),
             **{name: forms.NullBooleanSelect for name in SELF_ASSESSMENT},
-            **{name: forms.Textarea(attrs={"rows": 3}) for name in
-               ["goal", "what_is_measured", "sensor_kits", "role_residents", "role_municipality", "costs",
-                "results_return", "policy_impact"]},
+            **{
+                name: forms.Textarea(attrs={"rows": 3})
+                for name in [
+                    "goal",
+                    "what_is_measured",
+                    "sensor_kits",
+                    "role_residents",
+                    "role_municipality",
+                    "costs",
+                    "results_return",
+                    "policy_impact",
+                ]
+            },
         }
 
     def clean(self):
@@ -47,7 +86,9 @@ class ProjectForm(forms.ModelForm):
         themes = data.get("themes")
         primary = data.get("primary_theme")
         if themes is not None and primary and primary not in {t.code for t in themes}:
-            self.add_error("primary_theme", _("The primary theme must be one of the chosen themes."))
+            self.add_error(
+                "primary_theme", _("The primary theme must be one of the chosen themes.")
+            )
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date is before the start date."))
@@ -60,6 +101,7 @@ class ProjectForm(forms.ModelForm):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Sent to the coordinators: say what must change."),
     )

@@ -82,7 +82,9 @@ class Neighbourhood(models.Model):
 
     class Meta:
         ordering = ["city", "code"]
-        constraints = [models.UniqueConstraint(fields=["city", "code"], name="neighbourhood_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="neighbourhood_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -136,11 +138,15 @@ class ProjectQuerySet(models.QuerySet):
             return self.exclude(moderation=Moderation.ARCHIVED)
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(
-            memberships__user=user,
-            memberships__state=MembershipState.ACTIVE,
-            memberships__role=Role.COORDINATOR,
-        ).exclude(moderation=Moderation.ARCHIVED).distinct()
+        return (
+            self.filter(
+                memberships__user=user,
+                memberships__state=MembershipState.ACTIVE,
+                memberships__role=Role.COORDINATOR,
+            )
+            .exclude(moderation=Moderation.ARCHIVED)
+            .distinct()
+        )
 
     def awaiting_moderation(self):
         return self.filter(moderation=Moderation.SUBMITTED).order_by("submitted_at")
@@ -154,22 +160,56 @@ class Project(models.Model):
     summary = models.CharField(_("summary"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     language = models.CharField(
-        _("language of the description"), max_length=8, default="en",
-        choices=[(code, code) for code in ("nl", "en", "de", "fr", "es", "it", "pl", "pt", "fi", "no", "sl", "bg", "sq")],
+        _("language of the description"),
+        max_length=8,
+        default="en",
+        choices=[
+            (code, code)
+            for code in (
+                "nl",
+                "en",
+                "de",
+                "fr",
+                "es",
+                "it",
+                "pl",
+                "pt",
+                "fi",
+                "no",
+                "sl",
+                "bg",
+                "sq",
+            )
+        ],
     )
     themes = models.ManyToManyField("ThemeTag", related_name="projects", verbose_name=_("themes"))
     primary_theme = models.CharField(_("primary theme"), max_length=20, choices=Theme.choices)
     cities = models.ManyToManyField(City, related_name="projects", verbose_name=_("cities"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     website = models.URLField(_("website"), max_length=500, blank=True)
     initiator_type = models.CharField(_("initiator"), max_length=20, choices=InitiatorType.choices)
-    licence = models.CharField(_("data licence"), max_length=20, choices=Licence.choices, default=Licence.CC_BY)
-    source = models.URLField(_("source"), max_length=500, blank=True, help_text=_("Where the facts come from"))
+    licence = models.CharField(
+        _("data licence"), max_length=20, choices=Licence.choices, default=Licence.CC_BY
+    )
+    source = models.URLField(
+        _("source"), max_length=500, blank=True, help_text=_("Where the facts come from")
+    )
     demo = models.BooleanField(default=False, help_text=_("An invented demo project"))
+    illustrative_profile = models.BooleanField(
+        default=False,
+        help_text=_(
+            "A real initiative whose licence, impact and self-assessment answers were "
+            "invented for the demo (the sourced facts are real)"
+        ),
+    )
 
-    moderation = models.CharField(max_length=20, choices=Moderation.choices, default=Moderation.DRAFT, db_index=True)
+    moderation = models.CharField(
+        max_length=20, choices=Moderation.choices, default=Moderation.DRAFT, db_index=True
+    )
     rejection_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -186,23 +226,32 @@ class Project(models.Model):
     role_residents = models.TextField(_("role of residents"), blank=True)
     role_municipality = models.TextField(_("role of the municipality"), blank=True)
     participation_level = models.CharField(
-        _("participation level"), max_length=20, choices=Participation.choices, default=Participation.INFORM
+        _("participation level"),
+        max_length=20,
+        choices=Participation.choices,
+        default=Participation.INFORM,
     )
     costs = models.TextField(_("costs"), blank=True)
     languages_offered = models.JSONField(_("languages offered"), default=list, blank=True)
     results_return = models.TextField(_("how results return to participants"), blank=True)
     policy_impact = models.TextField(_("policy impact"), blank=True)
-    impact_level = models.CharField(_("impact so far"), max_length=20, choices=Impact.choices, default=Impact.NONE)
+    impact_level = models.CharField(
+        _("impact so far"), max_length=20, choices=Impact.choices, default=Impact.NONE
+    )
 
     # The inclusivity self-assessment (SCORING.md §3); None means "not answered yet".
-    free_to_join = models.BooleanField(_("free to join (no fee; kits provided or lent free)"), null=True, blank=True)
+    free_to_join = models.BooleanField(
+        _("free to join (no fee; kits provided or lent free)"), null=True, blank=True
+    )
     non_digital_option = models.BooleanField(
         _("a non-digital way to take part (paper, phone, community centre)"), null=True, blank=True
     )
     recruits_underrepresented = models.BooleanField(
         _("actively recruits under-represented groups"), null=True, blank=True
     )
-    results_shared = models.BooleanField(_("results are shared back with participants"), null=True, blank=True)
+    results_shared = models.BooleanField(
+        _("results are shared back with participants"), null=True, blank=True
+    )
     locations_protected = models.BooleanField(
         _("privacy protection (home locations not published exactly)"), null=True, blank=True
     )
@@ -261,9 +310,13 @@ class MembershipQuerySet(models.QuerySet):
 
 class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
-    state = models.CharField(max_length=20, choices=MembershipState.choices, default=MembershipState.ACTIVE)
+    state = models.CharField(
+        max_length=20, choices=MembershipState.choices, default=MembershipState.ACTIVE
+    )
     # Optional, anonymous profile for the representativeness score; only ever shown aggregated.
     age_band = models.CharField(max_length=8, choices=AgeBand.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -271,7 +324,9 @@ class Membership(models.Model):
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} ({self.role})"
@@ -280,11 +335,15 @@ class Membership(models.Model):
 class CityOfficial(models.Model):
     """A user who speaks for a city: may see its comparison pages and unpublished counts."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="city_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="city_roles"
+    )
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="officials")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "city"], name="city_official_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "city"], name="city_official_unique")
+        ]
 
 
 # --- Scores (method text: ../shared/SCORING.md; arithmetic: projects/scoring.py) ----------
@@ -304,7 +363,9 @@ class ScoreQuerySet(models.QuerySet):
 
     def history_for(self, project, *, kind: str, method: str = "v1"):
         """One project-wide row per day, oldest first: the trend."""
-        return self.filter(project=project, kind=kind, method=method, city__isnull=True).order_by("day")
+        return self.filter(project=project, kind=kind, method=method, city__isnull=True).order_by(
+            "day"
+        )
 
 
 class Score(models.Model):
@@ -315,7 +376,9 @@ class Score(models.Model):
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scores")
-    city = models.ForeignKey(City, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    city = models.ForeignKey(
+        City, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=ScoreKind.choices)
     method = models.CharField(max_length=10, default="v1")
     value = models.FloatField(null=True, blank=True)

@@ -16,14 +16,16 @@ def project_map_features(projects: Iterable[Project]) -> dict:
     features = []
     for project in projects:
         for city in project.cities.all():
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [city.lon, city.lat]},
-                "properties": {
-                    "title": project.title,
-                    "url": project.get_absolute_url(),
-                    "city": city.name,
-                    "theme": project.get_primary_theme_display(),
-                },
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [city.lon, city.lat]},
+                    "properties": {
+                        "title": project.title,
+                        "url": project.get_absolute_url(),
+                        "city": city.name,
+                        "theme": project.get_primary_theme_display(),
+                    },
+                }
+            )
     return {"type": "FeatureCollection", "features": features}

@@ -25,8 +25,16 @@ from projects.models import CityStat, Membership, Project, Score, ScoreKind
 
 COMPONENT_ORDER = ("spatial_equity", "representativeness", "access")
 METRIC_ORDER = (
-    "active_sensors", "participants", "completeness", "quality", "coverage", "openness",
-    "participation", "inclusivity", "longevity", "impact",
+    "active_sensors",
+    "participants",
+    "completeness",
+    "quality",
+    "coverage",
+    "openness",
+    "participation",
+    "inclusivity",
+    "longevity",
+    "impact",
 )
 SHARE_METRICS = {"completeness", "quality", "coverage"}
 
@@ -63,13 +71,15 @@ def _components(stored: dict) -> list[dict]:
         part = stored.get(name)
         if part is None:
             continue
-        rows.append({
-            "key": name,
-            "label": str(COMPONENT_NAMES[name]),
-            "value": part.get("value"),
-            "weight": part.get("weight"),
-            "explanation": explain(name, part.get("params", {})),
-        })
+        rows.append(
+            {
+                "key": name,
+                "label": str(COMPONENT_NAMES[name]),
+                "value": part.get("value"),
+                "weight": part.get("weight"),
+                "explanation": explain(name, part.get("params", {})),
+            }
+        )
     return rows
 
 
@@ -117,7 +127,9 @@ def history(project: Project) -> list[dict]:
     """Per day, the project-wide inclusivity and comparison scores (the trend)."""
     days: dict[str, dict] = {}
     for score in Score.objects.filter(project=project, city__isnull=True).order_by("day"):
-        days.setdefault(score.day.isoformat(), {"day": score.day.isoformat()})[score.kind] = score.value
+        days.setdefault(score.day.isoformat(), {"day": score.day.isoformat()})[score.kind] = (
+            score.value
+        )
     return [
         {"day": d["day"], "inclusivity": d.get("inclusivity"), "comparison": d.get("comparison")}
         for d in days.values()
@@ -132,8 +144,11 @@ def age_distribution(project: Project, user) -> list[dict] | None:
     if not project.memberships.filter(user=user, state=MembershipState.ACTIVE).exists():
         return None
     counts = dict(
-        Membership.objects.active().filter(project=project).exclude(age_band="")
-        .values_list("age_band").annotate(n=Count("id"))
+        Membership.objects.active()
+        .filter(project=project)
+        .exclude(age_band="")
+        .values_list("age_band")
+        .annotate(n=Count("id"))
     )
     total = sum(counts.values())
     if total < scoring.MIN_ANSWERS:
@@ -158,28 +173,37 @@ def project_score_context(project: Project, *, user=None) -> dict:
     similar_ids = comparison.components.get("similar", []) if comparison else []
     similar = {p.pk: p for p in Project.objects.published().filter(pk__in=similar_ids)}
     quintiles = [
-        {"city": row["city_name"], "quintiles": next(
-            (c["params"].get("quintiles", []) for c in row["components"] if c["key"] == "spatial_equity"),
-            [],
-        )}
+        {
+            "city": row["city_name"],
+            "quintiles": next(
+                (
+                    c["params"].get("quintiles", [])
+                    for c in row["components"]
+                    if c["key"] == "spatial_equity"
+                ),
+                [],
+            ),
+        }
         for row in per_city
     ]
-    return {"score_block": {
-        "published": True,
-        "computed": bool(latest),
-        "inclusivity": overall.value if overall else None,
-        "comparison": comparison.value if comparison else None,
-        "computed_at": (overall or comparison).computed_at if latest else None,
-        "method": scoring.METHOD,
-        "per_city": per_city,
-        "metrics": metric_rows(comparison.components) if comparison else [],
-        "peer_group": comparison.components.get("peer_group", {}) if comparison else {},
-        "similar": [similar[pk] for pk in similar_ids if pk in similar],
-        "quintiles": quintiles,
-        "history": history(project),
-        "ages": age_distribution(project, user),
-        "not_enough_data": str(NOT_ENOUGH_DATA),
-    }}
+    return {
+        "score_block": {
+            "published": True,
+            "computed": bool(latest),
+            "inclusivity": overall.value if overall else None,
+            "comparison": comparison.value if comparison else None,
+            "computed_at": (overall or comparison).computed_at if latest else None,
+            "method": scoring.METHOD,
+            "per_city": per_city,
+            "metrics": metric_rows(comparison.components) if comparison else [],
+            "peer_group": comparison.components.get("peer_group", {}) if comparison else {},
+            "similar": [similar[pk] for pk in similar_ids if pk in similar],
+            "quintiles": quintiles,
+            "history": history(project),
+            "ages": age_distribution(project, user),
+            "not_enough_data": str(NOT_ENOUGH_DATA),
+        }
+    }
 
 
 def compare_columns(projects: Iterable[Project]) -> list[dict]:
@@ -187,16 +211,20 @@ def compare_columns(projects: Iterable[Project]) -> list[dict]:
     columns = []
     for project in projects:
         latest = list(Score.objects.latest_for(project))
-        overall = next((s for s in latest if s.kind == ScoreKind.INCLUSIVITY and not s.city_id), None)
+        overall = next(
+            (s for s in latest if s.kind == ScoreKind.INCLUSIVITY and not s.city_id), None
+        )
         comparison = next((s for s in latest if s.kind == ScoreKind.COMPARISON), None)
         city_rows = [score_row(s) for s in latest if s.kind == ScoreKind.INCLUSIVITY and s.city_id]
-        columns.append({
-            "project": project,
-            "inclusivity": overall.value if overall else None,
-            "comparison": comparison.value if comparison else None,
-            "metrics": metric_rows(comparison.components) if comparison else [],
-            "components": _merge_city_components(city_rows),
-        })
+        columns.append(
+            {
+                "project": project,
+                "inclusivity": overall.value if overall else None,
+                "comparison": comparison.value if comparison else None,
+                "metrics": metric_rows(comparison.components) if comparison else [],
+                "components": _merge_city_components(city_rows),
+            }
+        )
     return columns
 
 
@@ -214,7 +242,11 @@ def _merge_city_components(city_rows: list[dict]) -> list[dict]:
 
 def latest_city_stats(cities=None) -> list[dict]:
     """The most recent statistics of each city, by city name."""
-    qs = CityStat.objects.filter(method=scoring.METHOD).select_related("city").order_by("city__name", "-day")
+    qs = (
+        CityStat.objects.filter(method=scoring.METHOD)
+        .select_related("city")
+        .order_by("city__name", "-day")
+    )
     if cities is not None:
         qs = qs.filter(city__in=cities)
     seen, rows = set(), []
@@ -222,13 +254,15 @@ def latest_city_stats(cities=None) -> list[dict]:
         if stat.city_id in seen:
             continue
         seen.add(stat.city_id)
-        rows.append({
-            "city": stat.city,
-            "slug": stat.city.slug,
-            "name": stat.city.name,
-            "country": stat.city.country,
-            "day": stat.day.isoformat(),
-            "computed_at": stat.computed_at.isoformat(),
-            **stat.values,
-        })
+        rows.append(
+            {
+                "city": stat.city,
+                "slug": stat.city.slug,
+                "name": stat.city.name,
+                "country": stat.city.country,
+                "day": stat.day.isoformat(),
+                "computed_at": stat.computed_at.isoformat(),
+                **stat.values,
+            }
+        )
     return rows

@@ -195,9 +195,7 @@ def dissimilarity(answers: Mapping[str, int], residents: Mapping[str, int]) -> F
     return total / 2
 
 
-def representativeness(
-    answers: Mapping[str, int], residents: Mapping[str, int]
-) -> Fraction | None:
+def representativeness(answers: Mapping[str, int], residents: Mapping[str, int]) -> Fraction | None:
     """Representativeness R = 100·(1 − D); absent with fewer than 10 answers.
 
     The threshold keeps a handful of answers from passing for a profile of the
@@ -285,7 +283,9 @@ def weighted_mean(
     return sum((weights[k] * v for k, v in present.items()), Fraction(0)) / total_weight
 
 
-def population_weighted_mean(values: Iterable[tuple[Fraction | None, int | None]]) -> Fraction | None:
+def population_weighted_mean(
+    values: Iterable[tuple[Fraction | None, int | None]],
+) -> Fraction | None:
     """A multi-city project's score: Σ P_c·S_c / Σ P_c over the cities with a score.
 
     Cities where the score is absent, or whose population is unknown or zero, are left out.

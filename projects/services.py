@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from projects.choices import MembershipState, Moderation, Role
 from projects.models import MODERATORS_GROUP, Membership, Project, user_is_moderator
+from projects.services_scores import rescore_request
 
 User = get_user_model()
 
@@ -73,15 +74,14 @@ def project_update(*, actor, project: Project, data: dict, themes=None, cities=N
 
 
 def _after_profile_change(project: Project) -> None:
-    """Ask for a rescore of the project once the change is committed (if scoring is installed)."""
-    try:
-        from projects.services_scores import rescore_request
-    except ImportError:  # scoring not part of this build
-        return
+    """Ask for a rescore of the project once the change is committed: its profile, members
+    and publication all feed the scores."""
     rescore_request(project_ids=[project.pk])
 
 
-def _notify(*, recipients, subject: str, template: str, context: dict, language: str = "en") -> None:
+def _notify(
+    *, recipients, subject: str, template: str, context: dict, language: str = "en"
+) -> None:
     """Send one plain-text e-mail per recipient after the transaction commits."""
     addresses = sorted({r for r in recipients if r})
     if not addresses:
@@ -164,7 +164,9 @@ def project_reject(*, actor, project: Project, reason: str) -> Project:
         raise PermissionDenied(_("Only moderators may reject projects."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give a reason, so the coordinators know what to change.")})
+        raise ValidationError(
+            {"reason": _("Give a reason, so the coordinators know what to change.")}
+        )
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.moderation != Moderation.SUBMITTED:
         raise ValidationError(_("Only a submitted project can be rejected."))
@@ -175,7 +177,11 @@ def project_reject(*, actor, project: Project, reason: str) -> Project:
         recipients=_coordinator_emails(project),
         subject=_("Your project needs changes: %(title)s") % {"title": project.title},
         template="projects/email/rejected.txt",
-        context={"project": project, "reason": reason, "url": _site_url(project.get_absolute_url())},
+        context={
+            "project": project,
+            "reason": reason,
+            "url": _site_url(project.get_absolute_url()),
+        },
     )
     return project
 
@@ -188,14 +194,19 @@ def membership_request(*, actor, project: Project) -> Membership:
     if project.moderation != Moderation.PUBLISHED:
         raise ValidationError(_("Only published projects take new members."))
     membership, created = Membership.objects.get_or_create(
-        project=project, user=actor, defaults={"state": MembershipState.REQUESTED, "role": Role.PARTICIPANT}
+        project=project,
+        user=actor,
+        defaults={"state": MembershipState.REQUESTED, "role": Role.PARTICIPANT},
     )
     if created:
         _notify(
             recipients=_coordinator_emails(project),
             subject=_("Someone asks to join %(title)s") % {"title": project.title},
             template="projects/email/join_request.txt",
-            context={"project": project, "url": _site_url(reverse("projects:members", args=[project.slug]))},
+            context={
+                "project": project,
+                "url": _site_url(reverse("projects:members", args=[project.slug])),
+            },
         )
     return membership
 

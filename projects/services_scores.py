@@ -267,21 +267,29 @@ def city_inclusivity(project: Project, city: _CityData, placed: Counter | None, 
     access, access_params = _access(project)
     values = {"spatial_equity": equity, "representativeness": representativeness, "access": access}
     components = {
-        "spatial_equity": _component("spatial_equity", equity, {
-            "ci": _num(ci),
-            "ci_exact": _exact(ci),
-            "sensors_placed": sum((placed or Counter()).values()),
-            "quintiles": [
-                {"residents": float(q["residents"]), "sensors": float(q["sensors"])}
-                for q in quintiles or []
-            ],
-            "richest": _richest(quintiles),
-        }),
-        "representativeness": _component("representativeness", representativeness, {
-            "answers": sum(answers.values()),
-            "min": scoring.MIN_ANSWERS,
-            "d": _num(d),
-        }),
+        "spatial_equity": _component(
+            "spatial_equity",
+            equity,
+            {
+                "ci": _num(ci),
+                "ci_exact": _exact(ci),
+                "sensors_placed": sum((placed or Counter()).values()),
+                "quintiles": [
+                    {"residents": float(q["residents"]), "sensors": float(q["sensors"])}
+                    for q in quintiles or []
+                ],
+                "richest": _richest(quintiles),
+            },
+        ),
+        "representativeness": _component(
+            "representativeness",
+            representativeness,
+            {
+                "answers": sum(answers.values()),
+                "min": scoring.MIN_ANSWERS,
+                "d": _num(d),
+            },
+        ),
         "access": _component("access", access, access_params),
     }
     return scoring.weighted_mean(values), components, areas
@@ -336,9 +344,7 @@ def scores_compute(*, project_ids: Iterable[int] | None = None, at: datetime | N
     """
     at = at or timezone.now()
     day = timezone.localdate(at)
-    projects = list(
-        Project.objects.published().prefetch_related("cities", "themes").order_by("pk")
-    )
+    projects = list(Project.objects.published().prefetch_related("cities", "themes").order_by("pk"))
     if not projects:
         return {"projects": 0, "cities": 0}
     published_ids = {p.pk for p in projects}
@@ -361,39 +367,66 @@ def scores_compute(*, project_ids: Iterable[int] | None = None, at: datetime | N
             city_scores[city.pk].append((project.pk, value))
             city_areas[city.pk].append(areas)
             coverage_areas[project.pk].extend(areas)
-            rows.append(dict(project_id=project.pk, city_id=city.pk, value=value,
-                             kind=ScoreKind.INCLUSIVITY, components=components))
+            rows.append(
+                dict(
+                    project_id=project.pk,
+                    city_id=city.pk,
+                    value=value,
+                    kind=ScoreKind.INCLUSIVITY,
+                    components=components,
+                )
+            )
         overall = scoring.population_weighted_mean((v, cd.population) for v, cd in per_city)
         inclusivity[project.pk] = overall
-        rows.append(dict(project_id=project.pk, city_id=None, value=overall,
-                         kind=ScoreKind.INCLUSIVITY, components={
-            "per_city": [
-                {"city": cd.city.slug, "name": cd.city.name, "value": _num(v),
-                 "population": cd.population}
-                for v, cd in per_city
-            ],
-            "exact": _exact(overall),
-        }))
+        rows.append(
+            dict(
+                project_id=project.pk,
+                city_id=None,
+                value=overall,
+                kind=ScoreKind.INCLUSIVITY,
+                components={
+                    "per_city": [
+                        {
+                            "city": cd.city.slug,
+                            "name": cd.city.name,
+                            "value": _num(v),
+                            "population": cd.population,
+                        }
+                        for v, cd in per_city
+                    ],
+                    "exact": _exact(overall),
+                },
+            )
+        )
 
-    metrics = {p.pk: _metrics(p, data, inclusivity[p.pk], coverage_areas[p.pk], at) for p in projects}
+    metrics = {
+        p.pk: _metrics(p, data, inclusivity[p.pk], coverage_areas[p.pk], at) for p in projects
+    }
     themes = {p.pk: p.primary_theme for p in projects}
     similar = _similar(projects, data.points)
     for project in projects:
         score, ranks = scoring.comparison(project.pk, metrics, themes)
         peers = scoring.peer_group(project.pk, themes)
-        rows.append(dict(project_id=project.pk, city_id=None, value=score,
-                         kind=ScoreKind.COMPARISON, components={
-            "metrics": {k: _num(v) for k, v in metrics[project.pk].items()},
-            "ranks": {k: _num(v) for k, v in ranks.items()},
-            "peer_group": {
-                "theme": project.primary_theme,
-                "size": len(peers),
-                "all_published": sum(t == project.primary_theme for t in themes.values())
-                < scoring.MIN_PEERS,
-            },
-            "similar": similar[project.pk],
-            "exact": _exact(score),
-        }))
+        rows.append(
+            dict(
+                project_id=project.pk,
+                city_id=None,
+                value=score,
+                kind=ScoreKind.COMPARISON,
+                components={
+                    "metrics": {k: _num(v) for k, v in metrics[project.pk].items()},
+                    "ranks": {k: _num(v) for k, v in ranks.items()},
+                    "peer_group": {
+                        "theme": project.primary_theme,
+                        "size": len(peers),
+                        "all_published": sum(t == project.primary_theme for t in themes.values())
+                        < scoring.MIN_PEERS,
+                    },
+                    "similar": similar[project.pk],
+                    "exact": _exact(score),
+                },
+            )
+        )
 
     target_cities = {c.pk for p in projects if p.pk in targets for c in p.cities.all()}
     with transaction.atomic():
@@ -449,6 +482,8 @@ def _city_stat(data: _Gathered, city_id: int, projects, scores, at, day) -> None
         "themes": sorted({t.code for p in in_city for t in p.themes.all()}),
     }
     CityStat.objects.update_or_create(
-        city_id=city_id, method=scoring.METHOD, day=day,
+        city_id=city_id,
+        method=scoring.METHOD,
+        day=day,
         defaults={"values": values, "computed_at": at},
     )

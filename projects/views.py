@@ -18,6 +18,7 @@ from projects.filters import ProjectFilter
 from projects.forms import ProjectForm, RejectForm
 from projects.models import City, Membership, Project, user_is_moderator
 from projects.presenters import project_map_features
+from projects.presenters_scores import project_score_context
 
 
 def _visible_project(request, slug: str) -> Project:
@@ -37,16 +38,27 @@ def _error_text(exc: ValidationError) -> str:
 
 
 def home(request):
-    projects = Project.objects.visible_to(request.user).published().prefetch_related("cities", "themes")
+    projects = (
+        Project.objects.visible_to(request.user).published().prefetch_related("cities", "themes")
+    )
     numbers = {
         "projects": projects.count(),
         "cities": City.objects.filter(projects__in=projects).distinct().count(),
-        "countries": City.objects.filter(projects__in=projects).values("country").distinct().count(),
+        "countries": City.objects.filter(projects__in=projects)
+        .values("country")
+        .distinct()
+        .count(),
     }
     recent = projects.order_by("-published_at", "title")[:6]
-    return render(request, "projects/home.html", {
-        "numbers": numbers, "recent": recent, "features": project_map_features(projects),
-    })
+    return render(
+        request,
+        "projects/home.html",
+        {
+            "numbers": numbers,
+            "recent": recent,
+            "features": project_map_features(projects),
+        },
+    )
 
 
 def catalogue(request):
@@ -60,35 +72,49 @@ def catalogue(request):
     page = Paginator(projects, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "projects/catalogue.html", {
-        "filter": filterset if filterset.is_bound else ProjectFilter(queryset=base),
-        "page": page,
-        "count": page.paginator.count,
-        "query": query.urlencode(),
-        "features": project_map_features(page.object_list),
-    })
+    return render(
+        request,
+        "projects/catalogue.html",
+        {
+            "filter": filterset if filterset.is_bound else ProjectFilter(queryset=base),
+            "page": page,
+            "count": page.paginator.count,
+            "query": query.urlencode(),
+            "features": project_map_features(page.object_list),
+        },
+    )
 
 
 def project_detail(request, slug: str):
     project = _visible_project(request, slug)
     role = project.role_of(request.user)
     membership = (
-        project.memberships.filter(user=request.user).first() if request.user.is_authenticated else None
+        project.memberships.filter(user=request.user).first()
+        if request.user.is_authenticated
+        else None
     )
-    return render(request, "projects/detail.html", {
-        "project": project,
-        "role": role,
-        "membership": membership,
-        "can_edit": project.is_editable_by(request.user),
-        "is_moderator": user_is_moderator(request.user),
-        "member_count": project.memberships.active().count(),
-        "features": project_map_features([project]),
-        "languages": ", ".join(str(LANGUAGE_NAMES.get(code, code)) for code in project.languages_offered),
-        "self_assessment": [
-            (Project._meta.get_field(name).verbose_name, answer)
-            for name, answer in project.self_assessment().items()
-        ],
-    })
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            **project_score_context(project, user=request.user),
+            "score_template": "scores/_project_block.html",
+            "project": project,
+            "role": role,
+            "membership": membership,
+            "can_edit": project.is_editable_by(request.user),
+            "is_moderator": user_is_moderator(request.user),
+            "member_count": project.memberships.active().count(),
+            "features": project_map_features([project]),
+            "languages_offered_text": ", ".join(
+                str(LANGUAGE_NAMES.get(code, code)) for code in project.languages_offered
+            ),
+            "self_assessment": [
+                (Project._meta.get_field(name).verbose_name, answer)
+                for name, answer in project.self_assessment().items()
+            ],
+        },
+    )
 
 
 @login_required
@@ -99,8 +125,10 @@ def project_create(request):
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = services.project_create(
-            actor=request.user, data=form.content(),
-            themes=form.cleaned_data["themes"], cities=form.cleaned_data["cities"],
+            actor=request.user,
+            data=form.content(),
+            themes=form.cleaned_data["themes"],
+            cities=form.cleaned_data["cities"],
         )
         messages.success(request, _("Draft saved. Submit it for moderation when it is ready."))
         return redirect(project)
@@ -113,8 +141,11 @@ def project_edit(request, slug: str):
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         services.project_update(
-            actor=request.user, project=project, data=form.content(),
-            themes=form.cleaned_data["themes"], cities=form.cleaned_data["cities"],
+            actor=request.user,
+            project=project,
+            data=form.content(),
+            themes=form.cleaned_data["themes"],
+            cities=form.cleaned_data["cities"],
         )
         messages.success(request, _("Changes saved."))
         return redirect(project)
@@ -153,7 +184,9 @@ def project_reject(request, slug: str):
     form = RejectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_reject(actor=request.user, project=project, reason=form.cleaned_data["reason"])
+            services.project_reject(
+                actor=request.user, project=project, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, _("Rejected; the coordinators were told why."))
             return redirect("projects:moderation")
         except ValidationError as exc:
@@ -180,7 +213,9 @@ def project_members(request, slug: str):
     if project.role_of(request.user) != Role.COORDINATOR and not user_is_moderator(request.user):
         raise PermissionDenied
     if request.method == "POST":
-        membership = get_object_or_404(Membership, pk=request.POST.get("membership"), project=project)
+        membership = get_object_or_404(
+            Membership, pk=request.POST.get("membership"), project=project
+        )
         action = request.POST.get("action")
         try:
             if action == "accept":
@@ -205,11 +240,17 @@ def project_members(request, slug: str):
 def my_projects(request):
     memberships = (
         Membership.objects.filter(user=request.user)
-        .select_related("project").order_by("project__title")
+        .select_related("project")
+        .order_by("project__title")
     )
-    return render(request, "projects/mine.html", {
-        "memberships": memberships, "can_contribute": services.user_can_contribute(request.user),
-    })
+    return render(
+        request,
+        "projects/mine.html",
+        {
+            "memberships": memberships,
+            "can_contribute": services.user_can_contribute(request.user),
+        },
+    )
 
 
 @login_required
@@ -217,7 +258,9 @@ def moderation(request):
     if not user_is_moderator(request.user):
         raise Http404
     queue = Project.objects.awaiting_moderation().prefetch_related("cities", "themes")
-    return render(request, "projects/moderation.html", {"queue": queue, "reject_form": RejectForm()})
+    return render(
+        request, "projects/moderation.html", {"queue": queue, "reject_form": RejectForm()}
+    )
 
 
 def city_list(request):
@@ -231,12 +274,21 @@ def city_list(request):
 
 def city_detail(request, slug: str):
     city = get_object_or_404(City, slug=slug)
-    projects = Project.objects.visible_to(request.user).published().filter(cities=city).prefetch_related("themes")
+    projects = (
+        Project.objects.visible_to(request.user)
+        .published()
+        .filter(cities=city)
+        .prefetch_related("themes")
+    )
     neighbourhoods = city.neighbourhoods.all()
-    return render(request, "projects/city.html", {
-        "city": city, "projects": projects, "neighbourhoods": neighbourhoods,
-        "synthetic": neighbourhoods.filter(synthetic=True).exists(),
-        "features": project_map_features(projects),
-    })
-
-
+    return render(
+        request,
+        "projects/city.html",
+        {
+            "city": city,
+            "projects": projects,
+            "neighbourhoods": neighbourhoods,
+            "synthetic": neighbourhoods.filter(synthetic=True).exists(),
+            "features": project_map_features(projects),
+        },
+    )

@@ -14,10 +14,14 @@ MAX_COMPARED = 5
 
 def method(request):
     """The method page: the docstrings of the scoring functions, as the code runs them."""
-    return render(request, "scores/method.html", {
-        "method": METHOD,
-        "sections": presenters_scores.method_sections(),
-    })
+    return render(
+        request,
+        "scores/method.html",
+        {
+            "method": METHOD,
+            "sections": presenters_scores.method_sections(),
+        },
+    )
 
 
 def _chosen_slugs(raw: str) -> list[str]:
@@ -36,19 +40,25 @@ def compare(request):
     slugs = _chosen_slugs(request.GET.get("projects", ""))
     found = {
         p.slug: p
-        for p in Project.objects.visible_to(request.user).published()
-        .filter(slug__in=slugs).prefetch_related("cities")
+        for p in Project.objects.visible_to(request.user)
+        .published()
+        .filter(slug__in=slugs)
+        .prefetch_related("cities")
     }
     projects = [found[s] for s in slugs if s in found]
     notice = _("Choose at least two projects to compare.") if len(projects) < 2 else ""
     columns = presenters_scores.compare_columns(projects)
-    return render(request, "scores/compare.html", {
-        "columns": columns,
-        "rows": _compare_rows(columns),
-        "notice": notice,
-        "choices": Project.objects.visible_to(request.user).published().order_by("title"),
-        "selected": [p.slug for p in projects],
-    })
+    return render(
+        request,
+        "scores/compare.html",
+        {
+            "columns": columns,
+            "rows": _compare_rows(columns),
+            "notice": notice,
+            "choices": Project.objects.visible_to(request.user).published().order_by("title"),
+            "selected": [p.slug for p in projects],
+        },
+    )
 
 
 def _compare_rows(columns: list[dict]) -> list[dict]:
@@ -57,17 +67,23 @@ def _compare_rows(columns: list[dict]) -> list[dict]:
         return []
     rows = []
     for i, metric in enumerate(columns[0]["metrics"] or presenters_scores.metric_rows({})):
-        rows.append({
-            "label": metric["label"],
-            "help": metric["help"],
-            "share": metric["share"],
-            "cells": [(c["metrics"][i] if c["metrics"] else None) for c in columns],
-        })
+        rows.append(
+            {
+                "label": metric["label"],
+                "help": metric["help"],
+                "share": metric["share"],
+                "cells": [(c["metrics"][i] if c["metrics"] else None) for c in columns],
+            }
+        )
     return rows
 
 
 def cities(request):
     """Every city's statistics in one sortable table."""
-    return render(request, "scores/cities.html", {
-        "stats": presenters_scores.latest_city_stats(),
-    })
+    return render(
+        request,
+        "scores/cities.html",
+        {
+            "stats": presenters_scores.latest_city_stats(),
+        },
+    )

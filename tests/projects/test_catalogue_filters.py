@@ -15,14 +15,40 @@ pytestmark = pytest.mark.django_db
 def catalogue():
     breda = CityFactory(name="Breda", slug="breda", country="NL")
     ghent = CityFactory(name="Ghent", slug="ghent", country="BE")
-    ProjectFactory(title="Breda Breathes", slug="breda-breathes", cities=[breda], themes=["air", "heat"],
-                   status="active", participation_level="co-produce", licence="cc0", initiator_type="residents")
-    ProjectFactory(title="Quiet Ghent", slug="quiet-ghent", cities=[ghent], primary_theme="noise",
-                   status="completed", participation_level="consult", licence="odbl", initiator_type="research",
-                   description="Decibel meters on window sills.")
-    ProjectFactory(title="Rain Twin Cities", slug="rain-twin", cities=[breda, ghent], primary_theme="water",
-                   status="active", participation_level="inform", licence="closed", initiator_type="municipality")
-    ProjectFactory(title="Hidden Breda Draft", slug="hidden-draft", cities=[breda], moderation=Moderation.DRAFT)
+    ProjectFactory(
+        title="Breda Breathes",
+        slug="breda-breathes",
+        cities=[breda],
+        themes=["air", "heat"],
+        status="active",
+        participation_level="co-produce",
+        licence="cc0",
+        initiator_type="residents",
+    )
+    ProjectFactory(
+        title="Quiet Ghent",
+        slug="quiet-ghent",
+        cities=[ghent],
+        primary_theme="noise",
+        status="completed",
+        participation_level="consult",
+        licence="odbl",
+        initiator_type="research",
+        description="Decibel meters on window sills.",
+    )
+    ProjectFactory(
+        title="Rain Twin Cities",
+        slug="rain-twin",
+        cities=[breda, ghent],
+        primary_theme="water",
+        status="active",
+        participation_level="inform",
+        licence="closed",
+        initiator_type="municipality",
+    )
+    ProjectFactory(
+        title="Hidden Breda Draft", slug="hidden-draft", cities=[breda], moderation=Moderation.DRAFT
+    )
 
 
 QUERIES = [
@@ -58,7 +84,11 @@ def test_it_lists_a_project_in_two_cities_once(client, catalogue):
 def test_it_sorts_in_the_same_order(client, catalogue):
     page = client.get(reverse("projects:catalogue") + "?sort=-start")
     api = client.get("/api/v1/projects/?sort=title").json()
-    assert [p["title"] for p in api["results"]] == ["Breda Breathes", "Quiet Ghent", "Rain Twin Cities"]
+    assert [p["title"] for p in api["results"]] == [
+        "Breda Breathes",
+        "Quiet Ghent",
+        "Rain Twin Cities",
+    ]
     assert page.status_code == 200
 
 

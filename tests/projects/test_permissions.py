@@ -27,7 +27,9 @@ def login(client, who, request):
     "who, expected",
     [("anonymous", 404), ("charlie", 404), ("bob", 200), ("alice", 200), ("dave", 200)],
 )
-def test_it_shows_a_draft_page_only_to_members_and_moderators(client, request, draft, who, expected):
+def test_it_shows_a_draft_page_only_to_members_and_moderators(
+    client, request, draft, who, expected
+):
     login(client, who, request)
     assert client.get(reverse("projects:detail", args=[draft.slug])).status_code == expected
 
@@ -36,7 +38,9 @@ def test_it_shows_a_draft_page_only_to_members_and_moderators(client, request, d
     "who, expected",
     [("anonymous", 404), ("charlie", 404), ("bob", 200), ("alice", 200), ("dave", 200)],
 )
-def test_it_shows_a_draft_in_the_api_only_to_members_and_moderators(api, request, draft, who, expected):
+def test_it_shows_a_draft_in_the_api_only_to_members_and_moderators(
+    api, request, draft, who, expected
+):
     user = request.getfixturevalue(who) if who != "anonymous" else None
     if user:
         api.force_authenticate(user)
@@ -62,7 +66,9 @@ def test_it_shows_a_published_project_to_everyone(client, api, request, publishe
         ("dave", {"clean-air-utrecht", "secret-draft", "waiting-noise"}),
     ],
 )
-def test_it_lists_only_visible_projects(client, api, request, published, draft, submitted, who, seen):
+def test_it_lists_only_visible_projects(
+    client, api, request, published, draft, submitted, who, seen
+):
     user = login(client, who, request)
     if user:
         api.force_authenticate(user)
@@ -74,27 +80,38 @@ def test_it_lists_only_visible_projects(client, api, request, published, draft, 
 
 
 @pytest.mark.parametrize(
-    "who, expected", [("anonymous", 302), ("charlie", 403), ("bob", 403), ("alice", 200), ("dave", 200)]
+    "who, expected",
+    [("anonymous", 302), ("charlie", 403), ("bob", 403), ("alice", 200), ("dave", 200)],
 )
-def test_it_lets_only_coordinators_and_moderators_open_the_edit_page(client, request, published, who, expected):
+def test_it_lets_only_coordinators_and_moderators_open_the_edit_page(
+    client, request, published, who, expected
+):
     login(client, who, request)
     assert client.get(reverse("projects:edit", args=[published.slug])).status_code == expected
 
 
 @pytest.mark.parametrize(
-    "who, expected", [("anonymous", 401), ("charlie", 403), ("bob", 403), ("alice", 200), ("dave", 200)]
+    "who, expected",
+    [("anonymous", 401), ("charlie", 403), ("bob", 403), ("alice", 200), ("dave", 200)],
 )
-def test_it_lets_only_coordinators_and_moderators_update_through_the_api(api, request, published, who, expected):
+def test_it_lets_only_coordinators_and_moderators_update_through_the_api(
+    api, request, published, who, expected
+):
     if who != "anonymous":
         api.force_authenticate(request.getfixturevalue(who))
-    response = api.patch(f"/api/v1/projects/{published.slug}/", {"summary": "Changed"}, format="json")
-    assert response.status_code in (expected, 403 if expected == 401 else expected), response.content
+    response = api.patch(
+        f"/api/v1/projects/{published.slug}/", {"summary": "Changed"}, format="json"
+    )
+    assert response.status_code in (expected, 403 if expected == 401 else expected), (
+        response.content
+    )
     published.refresh_from_db()
     assert (published.summary == "Changed") is (expected == 200)
 
 
 @pytest.mark.parametrize(
-    "who, expected", [("anonymous", 404), ("charlie", 404), ("bob", 403), ("alice", 200), ("dave", 403)]
+    "who, expected",
+    [("anonymous", 404), ("charlie", 404), ("bob", 403), ("alice", 200), ("dave", 403)],
 )
 def test_it_lets_only_coordinators_submit(api, request, draft, who, expected):
     if who != "anonymous":
@@ -123,7 +140,9 @@ def test_it_lets_only_moderators_publish(api, request, submitted, who, expected)
 )
 def test_it_lets_only_moderators_reject(api, request, submitted, who, expected):
     api.force_authenticate(request.getfixturevalue(who))
-    response = api.post(f"/api/v1/projects/{submitted.slug}/reject/", {"reason": "Add a city"}, format="json")
+    response = api.post(
+        f"/api/v1/projects/{submitted.slug}/reject/", {"reason": "Add a city"}, format="json"
+    )
     assert response.status_code == expected
     submitted.refresh_from_db()
     assert (submitted.moderation == Moderation.REJECTED) is (expected == 200)
@@ -136,8 +155,12 @@ def test_it_refuses_anonymous_writes(api, published, submitted):
     assert submitted.moderation == Moderation.SUBMITTED
 
 
-@pytest.mark.parametrize("who, expected", [("charlie", 404), ("bob", 403), ("alice", 403), ("dave", 200)])
-def test_it_shows_the_moderation_pages_only_to_moderators(client, request, submitted, who, expected):
+@pytest.mark.parametrize(
+    "who, expected", [("charlie", 404), ("bob", 403), ("alice", 403), ("dave", 200)]
+)
+def test_it_shows_the_moderation_pages_only_to_moderators(
+    client, request, submitted, who, expected
+):
     login(client, who, request)
     reject_page = client.get(reverse("projects:reject", args=[submitted.slug]))
     assert reject_page.status_code == expected
@@ -145,7 +168,9 @@ def test_it_shows_the_moderation_pages_only_to_moderators(client, request, submi
     assert queue.status_code == (200 if who == "dave" else 404)
 
 
-@pytest.mark.parametrize("who, expected", [("charlie", 404), ("bob", 403), ("alice", 302), ("dave", 403)])
+@pytest.mark.parametrize(
+    "who, expected", [("charlie", 404), ("bob", 403), ("alice", 302), ("dave", 403)]
+)
 def test_it_lets_only_coordinators_submit_through_the_page(client, request, draft, who, expected):
     login(client, who, request)
     response = client.post(reverse("projects:submit", args=[draft.slug]))

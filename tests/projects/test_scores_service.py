@@ -37,9 +37,15 @@ def city(db):
     city = CityFactory(name="Testville", slug="testville", population=400)
     for i, (population, income) in enumerate([(100, 20_000), (100, 30_000), (200, 40_000)]):
         NeighbourhoodFactory(
-            city=city, code=f"BU{i}", boundary=square(LON + 0.01 * i, LAT), population=population,
-            mean_income=income, age_0_24=population // 4, age_25_44=population // 4,
-            age_45_64=population // 4, age_65_plus=population // 4,
+            city=city,
+            code=f"BU{i}",
+            boundary=square(LON + 0.01 * i, LAT),
+            population=population,
+            mean_income=income,
+            age_0_24=population // 4,
+            age_25_44=population // 4,
+            age_45_64=population // 4,
+            age_65_plus=population // 4,
         )
     return city
 
@@ -62,19 +68,29 @@ class FakeSelectors:
 @pytest.fixture
 def selectors(monkeypatch):
     fake = FakeSelectors()
-    monkeypatch.setattr(services_scores, "_selectors", lambda: SimpleNamespace(
-        active_sensor_points=fake.active_sensor_points,
-        project_reading_stats=fake.project_reading_stats,
-    ))
+    monkeypatch.setattr(
+        services_scores,
+        "_selectors",
+        lambda: SimpleNamespace(
+            active_sensor_points=fake.active_sensor_points,
+            project_reading_stats=fake.project_reading_stats,
+        ),
+    )
     return fake
 
 
 def _answered_project(city, **kwargs):
     """A published project with every self-assessment item yes (A = 100) and 10 age answers."""
     defaults = dict(
-        cities=[city], free_to_join=True, non_digital_option=True, recruits_underrepresented=True,
-        results_shared=True, locations_protected=True, languages_offered=["nl", "en"],
-        participation_level="co-decide", licence="cc-by",
+        cities=[city],
+        free_to_join=True,
+        non_digital_option=True,
+        recruits_underrepresented=True,
+        results_shared=True,
+        locations_protected=True,
+        languages_offered=["nl", "en"],
+        participation_level="co-decide",
+        licence="cc-by",
     )
     project = ProjectFactory(**{**defaults, **kwargs})
     for n in range(10):
@@ -128,10 +144,12 @@ def test_it_leaves_out_absent_components_and_renormalises(city, selectors):
 
 def test_it_weights_a_multi_city_project_by_population(city, selectors):
     other = CityFactory(name="Otherville", slug="otherville", population=1200)
-    NeighbourhoodFactory(city=other, code="X1", boundary=square(6.0, 50.0), population=600,
-                         mean_income=10_000)
-    NeighbourhoodFactory(city=other, code="X2", boundary=square(6.01, 50.0), population=600,
-                         mean_income=50_000)
+    NeighbourhoodFactory(
+        city=other, code="X1", boundary=square(6.0, 50.0), population=600, mean_income=10_000
+    )
+    NeighbourhoodFactory(
+        city=other, code="X2", boundary=square(6.01, 50.0), population=600, mean_income=50_000
+    )
     project = _answered_project(city, cities=[city, other])
     selectors.points[project.pk] = _points(0, 1, 3) + [(50, 6.015, 50.005)]  # richest of X
 
@@ -183,7 +201,10 @@ def test_it_ranks_comparison_metrics_within_all_published_when_the_peer_group_is
     comparison = Score.objects.get(project=a, kind=ScoreKind.COMPARISON)
     assert comparison.components["peer_group"] == {"theme": "air", "size": 2, "all_published": True}
     assert comparison.components["ranks"]["impact"] == 75.0  # 100·(1 + ½·1)/2
-    assert Score.objects.get(project=b, kind=ScoreKind.COMPARISON).components["ranks"]["impact"] == 25.0
+    assert (
+        Score.objects.get(project=b, kind=ScoreKind.COMPARISON).components["ranks"]["impact"]
+        == 25.0
+    )
 
 
 def test_it_computes_city_statistics(city, selectors):
@@ -203,8 +224,9 @@ def test_it_computes_city_statistics(city, selectors):
     assert stat["themes"] == ["air", "noise"]
 
 
-def test_it_records_a_rescore_request_and_the_sweep_clears_it(city, selectors,
-                                                               django_capture_on_commit_callbacks):
+def test_it_records_a_rescore_request_and_the_sweep_clears_it(
+    city, selectors, django_capture_on_commit_callbacks
+):
     project = _answered_project(city)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services_scores.rescore_request(project_ids=[project.pk, project.pk])
@@ -228,7 +250,8 @@ def test_it_keeps_a_mark_requested_again_during_the_run(city, selectors, monkeyp
     def compute_while_someone_asks_again(**kwargs):
         real(**kwargs)
         RescoreMark.objects.filter(project=project).update(
-            requested_at=timezone.now() + timedelta(seconds=1))
+            requested_at=timezone.now() + timedelta(seconds=1)
+        )
 
     monkeypatch.setattr(services_scores, "scores_compute", compute_while_someone_asks_again)
     services_scores.rescore_run()
@@ -256,3 +279,25 @@ def test_it_counts_participants_of_any_role(city, selectors):
 
     metrics = Score.objects.get(project=project, kind=ScoreKind.COMPARISON).components["metrics"]
     assert metrics["participants"] == 11
+
+
+def test_it_works_with_the_real_measurement_selectors(city):
+    project = _answered_project(city)
+
+    services_scores.scores_compute(at=AT)
+
+    metrics = Score.objects.get(project=project, kind=ScoreKind.COMPARISON).components["metrics"]
+    assert metrics["active_sensors"] == 0
+    assert metrics["completeness"] is None
+
+
+def test_it_rescores_on_commit_through_the_task(
+    city, selectors, django_capture_on_commit_callbacks
+):
+    project = _answered_project(city)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services_scores.rescore_request(project_ids=[project.pk])
+
+    assert not RescoreMark.objects.exists()
+    assert Score.objects.filter(project=project, city=None, kind=ScoreKind.INCLUSIVITY).exists()

@@ -14,13 +14,27 @@ pytestmark = pytest.mark.django_db
 
 
 def create_draft(client, city, title="Noise in Breda"):
-    return client.post(reverse("projects:create"), {
-        "title": title, "summary": "We count decibels.", "language": "nl", "themes": ["noise"],
-        "primary_theme": "noise", "cities": [city.pk], "status": "planned", "initiator_type": "residents",
-        "licence": "cc-by", "participation_level": "consult", "impact_level": "none",
-        "free_to_join": "unknown", "non_digital_option": "unknown", "recruits_underrepresented": "unknown",
-        "results_shared": "unknown", "locations_protected": "unknown",
-    })
+    return client.post(
+        reverse("projects:create"),
+        {
+            "title": title,
+            "summary": "We count decibels.",
+            "language": "nl",
+            "themes": ["noise"],
+            "primary_theme": "noise",
+            "cities": [city.pk],
+            "status": "planned",
+            "initiator_type": "residents",
+            "licence": "cc-by",
+            "participation_level": "consult",
+            "impact_level": "none",
+            "free_to_join": "unknown",
+            "non_digital_option": "unknown",
+            "recruits_underrepresented": "unknown",
+            "results_shared": "unknown",
+            "locations_protected": "unknown",
+        },
+    )
 
 
 # E-mails go out after the transaction commits, so these tests really commit
@@ -43,7 +57,10 @@ def test_it_runs_the_whole_workflow_with_notifications(client, alice, charlie, d
     assert client.get("/api/v1/projects/").json()["count"] == 0
     assert client.get("/api/v1/projects/?q=Breda").json()["count"] == 0
     assert client.get(reverse("projects:city", args=["breda"])).context["projects"].count() == 0
-    assert client.get(reverse("projects:cities")).context["cities"].get(slug="breda").project_count == 0
+    assert (
+        client.get(reverse("projects:cities")).context["cities"].get(slug="breda").project_count
+        == 0
+    )
 
     client.force_login(alice)
     client.post(reverse("projects:submit", args=[project.slug]))
@@ -54,7 +71,9 @@ def test_it_runs_the_whole_workflow_with_notifications(client, alice, charlie, d
 
     client.force_login(dave)
     assert "Noise in Breda" in client.get(reverse("projects:moderation")).content.decode()
-    client.post(reverse("projects:reject", args=[project.slug]), {"reason": "Say where the sensors hang."})
+    client.post(
+        reverse("projects:reject", args=[project.slug]), {"reason": "Say where the sensors hang."}
+    )
     project.refresh_from_db()
     assert project.moderation == Moderation.REJECTED
     assert mail.outbox[-1].to == [alice.email]
@@ -111,24 +130,38 @@ def test_it_lets_a_resident_ask_to_join_and_a_coordinator_accept(client, alice, 
     assert mail.outbox[-1].to == [alice.email]
 
     client.force_login(alice)
-    client.post(reverse("projects:members", args=[published.slug]), {"membership": membership.pk, "action": "accept"})
+    client.post(
+        reverse("projects:members", args=[published.slug]),
+        {"membership": membership.pk, "action": "accept"},
+    )
     assert published.role_of(charlie) == "participant"
 
 
 def test_it_keeps_the_last_coordinator(client, alice, published):
     client.force_login(alice)
     own = Membership.objects.get(project=published, user=alice)
-    client.post(reverse("projects:members", args=[published.slug]), {"membership": own.pk, "action": "remove"})
+    client.post(
+        reverse("projects:members", args=[published.slug]),
+        {"membership": own.pk, "action": "remove"},
+    )
     assert published.role_of(alice) == "coordinator"
 
 
 def test_it_creates_through_the_api_as_a_draft_with_the_creator_as_coordinator(api, alice):
     CityFactory(name="Utrecht", slug="utrecht")
     api.force_authenticate(alice)
-    response = api.post("/api/v1/projects/", {
-        "title": "Heat Utrecht", "summary": "Thermometers on balconies.", "themes": ["heat"],
-        "primary_theme": "heat", "cities": ["utrecht"], "initiator_type": "residents",
-    }, format="json")
+    response = api.post(
+        "/api/v1/projects/",
+        {
+            "title": "Heat Utrecht",
+            "summary": "Thermometers on balconies.",
+            "themes": ["heat"],
+            "primary_theme": "heat",
+            "cities": ["utrecht"],
+            "initiator_type": "residents",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["moderation"] == "draft"

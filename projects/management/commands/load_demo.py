@@ -354,6 +354,8 @@ def load_initiatives(
             "sensor_kits": row["sensor_kit"],
             "source": row["source"],
             "demo": False,
+            # The facts come from `source`; licence, impact and self-assessment are invented.
+            "illustrative_profile": True,
             "moderation": Moderation.PUBLISHED,
             "rejection_reason": "",
             "created_by": coordinator,
