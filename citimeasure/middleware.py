@@ -64,12 +64,18 @@ class SecurityHeadersMiddleware:
             "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
         )
-        self.policy = f"default-src 'self'; img-src 'self' data: {tile_origin}; style-src 'self'; {common}"
-        self.docs_policy = f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; {common}"
+        self.policy = (
+            f"default-src 'self'; img-src 'self' data: {tile_origin}; style-src 'self'; {common}"
+        )
+        self.docs_policy = (
+            f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; {common}"
+        )
 
     def __call__(self, request):
         response = self.get_response(request)
         policy = self.docs_policy if request.path.startswith(self.DOCS_PREFIX) else self.policy
         response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "geolocation=(self), camera=(), microphone=()"
+        )
         return response

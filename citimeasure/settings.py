@@ -50,7 +50,9 @@ else:
     if not ALLOWED_HOSTS:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must list the site's host names when DEBUG is off."
+        )
 
 REDIS_URL = env_str("REDIS_URL") if DEBUG else env_redis("REDIS_URL")
 if REDIS_URL:
@@ -180,15 +182,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
-    "scores-nightly": {"task": "projects.tasks.scores_nightly", "schedule": crontab(minute=30, hour=2)},
+    "scores-nightly": {
+        "task": "projects.tasks.scores_nightly",
+        "schedule": crontab(minute=30, hour=2),
+    },
     "rescore-sweep": {"task": "projects.tasks.rescore_sweep", "schedule": 60.0},
+    # The outbox sweep: dirty hours whose queue message was lost are processed here.
+    "dirty-hours-sweep": {"task": "measurements.tasks.sweep_dirty_hours", "schedule": 60.0},
 }
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF takes the WWW-Authenticate header (and so 401 rather than 403 for a
+    # bad or missing credential) from the first class. A request without a Token header
+    # falls through to the browser session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "citimeasure.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -236,9 +246,7 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 # Map tiles are the only third-party request the browser makes; the operator chooses them.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = env_str(
-    "MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors (ODbL)"
-)
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors (ODbL)")
 
 # --- security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -15,11 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from citimeasure.models import ApiToken
+from citimeasure.views_privacy import account_delete_view, privacy, privacy_export  # noqa: F401
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=gettext_lazy("Name"), max_length=100, help_text=gettext_lazy("What the token is for, e.g. 'upload script'.")
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("What the token is for, e.g. 'upload script'."),
     )
 
 
@@ -32,7 +35,9 @@ def tokens(request):
         _row, new_token = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
         form = TokenForm()
     rows = ApiToken.objects.filter(user=request.user)
-    response = render(request, "account/tokens.html", {"form": form, "tokens": rows, "new_token": new_token})
+    response = render(
+        request, "account/tokens.html", {"form": form, "tokens": rows, "new_token": new_token}
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

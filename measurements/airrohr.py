@@ -60,7 +60,12 @@ def airrohr_rows(payload: Any, *, sensor_id: int, received_at: datetime) -> list
         if mapped is None:
             continue
         code, unit = mapped
-        row = {"sensor": sensor_id, "quantity": code, "time": received_at.isoformat(), "value": item.get("value")}
+        row = {
+            "sensor": sensor_id,
+            "quantity": code,
+            "time": received_at.isoformat(),
+            "value": item.get("value"),
+        }
         if unit:
             row["unit"] = unit
         rows.append(row)

@@ -10,6 +10,7 @@ import base64
 import binascii
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -79,21 +80,24 @@ class ReadingsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("sensor", int), OpenApiParameter("quantity", str),
+            OpenApiParameter("sensor", int),
+            OpenApiParameter("quantity", str),
             OpenApiParameter("start", str, description="ISO 8601 with offset, inclusive"),
             OpenApiParameter("end", str, description="ISO 8601 with offset, exclusive"),
         ],
         responses={200: dict},
     )
     def get(self, request):
-        sensors = Sensor.objects.visible_to(request.user)
+        # A device token writes for its sensor; it never reads with its owner's rights.
+        reader = AnonymousUser() if isinstance(request.auth, Sensor) else request.user
+        sensors = Sensor.objects.visible_to(reader)
         readings = Reading.objects.filter(sensor__in=sensors)
         if request.query_params.get("sensor"):
             try:
                 sensor_id = int(request.query_params["sensor"])
             except ValueError:
                 raise exceptions.ValidationError({"sensor": "Give a sensor id."}) from None
-            readings = readings.for_sensor(_visible_sensor(request, sensor_id))
+            readings = readings.filter(sensor=get_object_or_404(sensors, pk=sensor_id))
         quantity = _quantity_param(request)
         if quantity is not None:
             readings = readings.filter(quantity=quantity)
@@ -104,9 +108,12 @@ class ReadingsView(APIView):
         return paginator.get_paginated_response(
             [
                 {
-                    "sensor": r.sensor_id, "quantity": codes[r.quantity_id],
+                    "sensor": r.sensor_id,
+                    "quantity": codes[r.quantity_id],
                     "time": r.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                    "value": r.value, "flags": flag_names(r.flags), "source": r.source,
+                    "value": r.value,
+                    "flags": flag_names(r.flags),
+                    "source": r.source,
                 }
                 for r in page
             ]
@@ -119,19 +126,24 @@ class ReadingsView(APIView):
             rows = [rows]
         if not isinstance(rows, list):
             return Response(
-                {"detail": "Send a JSON object or a JSON list of objects."}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": "Send a JSON object or a JSON list of objects."},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         if len(rows) > services.MAX_ROWS:
             return Response(
-                {"detail": f"At most {services.MAX_ROWS} readings per request; you sent {len(rows)}. "
-                           "Split them into several requests."},
+                {
+                    "detail": f"At most {services.MAX_ROWS} readings per request; "
+                    f"you sent {len(rows)}. Split them into several requests."
+                },
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         device = request.auth if isinstance(request.auth, Sensor) else None
         try:
             report = services.readings_ingest(
-                rows=rows, source=Source.DEVICE if device else Source.API,
-                actor=None if device else request.user, device=device,
+                rows=rows,
+                source=Source.DEVICE if device else Source.API,
+                actor=None if device else request.user,
+                device=device,
             )
         except DjangoValidationError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
@@ -176,13 +188,17 @@ class SensorsView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("project", str, description="project slug")],
-                   responses={200: dict})
+    @extend_schema(
+        parameters=[OpenApiParameter("project", str, description="project slug")],
+        responses={200: dict},
+    )
     def get(self, request):
         sensors = Sensor.objects.visible_to(request.user).select_related("project").order_by("pk")
         if request.query_params.get("project"):
             sensors = sensors.filter(project__slug=request.query_params["project"])
-        return Response({"type": "FeatureCollection", "features": [sensor_feature(s) for s in sensors]})
+        return Response(
+            {"type": "FeatureCollection", "features": [sensor_feature(s) for s in sensors]}
+        )
 
 
 def series_points(sensor: Sensor, quantity: Quantity, start: datetime, end: datetime) -> list[dict]:
@@ -193,7 +209,11 @@ def series_points(sensor: Sensor, quantity: Quantity, start: datetime, end: date
     return [
         {
             "hour": r.hour.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "count": r.count, "flagged": r.flagged, "mean": r.mean, "min": r.min, "max": r.max,
+            "count": r.count,
+            "flagged": r.flagged,
+            "mean": r.mean,
+            "min": r.min,
+            "max": r.max,
         }
         for r in rollups
     ]
@@ -205,8 +225,11 @@ class SensorSeriesView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("quantity", str, required=True), OpenApiParameter("start", str),
-                    OpenApiParameter("end", str)],
+        parameters=[
+            OpenApiParameter("quantity", str, required=True),
+            OpenApiParameter("start", str),
+            OpenApiParameter("end", str),
+        ],
         responses={200: dict},
     )
     def get(self, request, pk: int):
@@ -215,12 +238,19 @@ class SensorSeriesView(APIView):
         end = _time_param(request, "end") or timezone.now()
         start = _time_param(request, "start") or end - timedelta(days=7)
         if end - start > timedelta(days=MAX_SERIES_DAYS):
-            raise exceptions.ValidationError({"start": f"Ask for at most {MAX_SERIES_DAYS} days at once."})
-        return Response({
-            "sensor": sensor.pk, "quantity": quantity.code, "unit": quantity.unit,
-            "start": start.isoformat(), "end": end.isoformat(),
-            "points": series_points(sensor, quantity, start, end),
-        })
+            raise exceptions.ValidationError(
+                {"start": f"Ask for at most {MAX_SERIES_DAYS} days at once."}
+            )
+        return Response(
+            {
+                "sensor": sensor.pk,
+                "quantity": quantity.code,
+                "unit": quantity.unit,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "points": series_points(sensor, quantity, start, end),
+            }
+        )
 
 
 def _basic_password(request) -> str | None:
@@ -251,17 +281,24 @@ class SensorCommunityView(APIView):
         sensor = self._sensor(chip, token) if chip and token else None
         if sensor is None:
             response = Response(
-                {"detail": "Unknown sensor or wrong device token (send it as the Basic-auth password)."},
+                {
+                    "detail": "Unknown sensor or wrong device token "
+                    "(send the device token as the Basic-auth password)."
+                },
                 status=status.HTTP_401_UNAUTHORIZED,
             )
             response["WWW-Authenticate"] = 'Basic realm="CitiMeasure"'
             return response
         try:
-            rows = airrohr.airrohr_rows(request.data, sensor_id=sensor.pk, received_at=timezone.now())
+            rows = airrohr.airrohr_rows(
+                request.data, sensor_id=sensor.pk, received_at=timezone.now()
+            )
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         report = services.readings_ingest(rows=rows, source=Source.DEVICE, device=sensor)
-        return Response(report.as_dict(), status=_ingest_status(report) if rows else status.HTTP_200_OK)
+        return Response(
+            report.as_dict(), status=_ingest_status(report) if rows else status.HTTP_200_OK
+        )
 
     @staticmethod
     def _sensor(chip: str, token: str) -> Sensor | None:

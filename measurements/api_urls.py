@@ -8,5 +8,15 @@ urlpatterns = [
     path("readings/", api.ReadingsView.as_view(), name="readings"),
     path("sensors/", api.SensorsView.as_view(), name="sensors"),
     path("sensors/<int:pk>/series/", api.SensorSeriesView.as_view(), name="sensor-series"),
-    path("ingest/sensor-community/", api.SensorCommunityView.as_view(), name="ingest-sensor-community"),
+    path(
+        "ingest/sensor-community/",
+        api.SensorCommunityView.as_view(),
+        name="ingest-sensor-community",
+    ),
+    # The same endpoint under the name used in the team's plan; the firmware needs only one.
+    path(
+        "devices/sensor-community/",
+        api.SensorCommunityView.as_view(),
+        name="device-sensor-community",
+    ),
 ]

@@ -8,6 +8,7 @@ write to that sensor only.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from citimeasure.models import ApiToken
@@ -34,3 +35,18 @@ class DeviceOrApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class DeviceOrApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the header in the OpenAPI schema (registered on import)."""
+
+    target_class = "measurements.authentication.DeviceOrApiTokenAuthentication"
+    name = "deviceOrApiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <personal API token>` or `Token <the sensor's device token>`",
+        }

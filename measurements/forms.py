@@ -17,8 +17,16 @@ class SensorForm(forms.ModelForm):
     class Meta:
         model = Sensor
         fields = [
-            "project", "name", "kit", "lat", "lon", "location_precision", "indoor", "height_m",
-            "sensor_community_id", "opensensemap_id",
+            "project",
+            "name",
+            "kit",
+            "lat",
+            "lon",
+            "location_precision",
+            "indoor",
+            "height_m",
+            "sensor_community_id",
+            "opensensemap_id",
         ]
         widgets = {
             "lat": forms.NumberInput(attrs={"step": "any"}),
@@ -26,7 +34,10 @@ class SensorForm(forms.ModelForm):
             "location_precision": forms.RadioSelect,
         }
         help_texts = {
-            "lat": _("Click the map to fill in the location; it is never published exactly unless you choose so."),
+            "lat": _(
+                "Click the map to fill in the location; "
+                "it is never published exactly unless you choose so."
+            ),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -50,12 +61,15 @@ class ReadingForm(forms.Form):
         label=_("Quantity"), queryset=Quantity.objects.all(), to_field_name="code"
     )
     time = forms.DateTimeField(
-        label=_("Time"), help_text=_("In your local time (Europe/Amsterdam)."),
+        label=_("Time"),
+        help_text=_("In your local time (Europe/Amsterdam)."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
     )
     value = forms.FloatField(label=_("Value"))
     unit = forms.CharField(
-        label=_("Unit"), required=False, max_length=20,
+        label=_("Unit"),
+        required=False,
+        max_length=20,
         help_text=_("Leave empty for the quantity's standard unit; e.g. °F or Pa are converted."),
     )

@@ -60,7 +60,9 @@ def grid_cell(lat: float, lon: float) -> tuple[float, float, float, float]:
 
 def _fractions(sensor_id: int, key: str) -> tuple[float, float]:
     """Two numbers in [MARGIN, 1 − MARGIN], fixed per sensor and secret to outsiders."""
-    digest = hmac.new(key.encode(), f"sensor-location:{sensor_id}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        key.encode(), f"sensor-location:{sensor_id}".encode(), hashlib.sha256
+    ).digest()
     first = int.from_bytes(digest[:8], "big") / 2**64
     second = int.from_bytes(digest[8:16], "big") / 2**64
     span = 1 - 2 * MARGIN

@@ -37,7 +37,9 @@ class Quantity(models.Model):
     plausible_max = models.FloatField(_("highest plausible value"))
     decimals = models.PositiveSmallIntegerField(_("decimals"), default=1)
     spike_delta = models.FloatField(
-        _("spike threshold"), null=True, blank=True,
+        _("spike threshold"),
+        null=True,
+        blank=True,
         help_text=_("A jump larger than this versus the previous reading is flagged as a spike."),
     )
 
@@ -61,7 +63,7 @@ class SensorQuerySet(models.QuerySet):
         return self.filter(project__in=Project.objects.visible_to(user or AnonymousUser()))
 
     def writable_by(self, user):
-        """Sensors `user` may submit readings for: those of projects where they are an active member."""
+        """Sensors `user` may submit readings for: sensors of projects they actively belong to."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         return self.filter(
@@ -94,7 +96,7 @@ class SensorQuerySet(models.QuerySet):
 
 
 class Sensor(models.Model):
-    """A device or station. Its exact location is private: only `published_lat/lon` leave the server."""
+    """A device or station. Its exact location is private; only `published_lat/lon` go public."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sensors")
     owner = models.ForeignKey(
@@ -105,7 +107,9 @@ class Sensor(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     location_precision = models.CharField(
-        _("location shown publicly"), max_length=12, choices=LocationPrecision.choices,
+        _("location shown publicly"),
+        max_length=12,
+        choices=LocationPrecision.choices,
         default=LocationPrecision.APPROXIMATE,
     )
     published_lat = models.FloatField(null=True, blank=True, editable=False)
@@ -115,7 +119,9 @@ class Sensor(models.Model):
     sensor_community_id = models.CharField(
         _("Sensor.Community chip id"), max_length=40, blank=True, db_index=True
     )
-    opensensemap_id = models.CharField(_("openSenseMap box id"), max_length=40, blank=True, db_index=True)
+    opensensemap_id = models.CharField(
+        _("openSenseMap box id"), max_length=40, blank=True, db_index=True
+    )
     device_token_prefix = models.CharField(max_length=8, blank=True, db_index=True, editable=False)
     device_token_digest = models.CharField(max_length=64, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -129,11 +135,6 @@ class Sensor(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("measurements:sensor", args=[self.pk])
-
     def save(self, *args, **kwargs) -> None:
         """Keep the published point in step with the exact one; it needs the id, so after insert."""
         super().save(*args, **kwargs)
@@ -143,6 +144,11 @@ class Sensor(models.Model):
             Sensor.objects.filter(pk=self.pk).update(
                 published_lat=self.published_lat, published_lon=self.published_lon
             )
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("measurements:sensor", args=[self.pk])
 
     def compute_published_location(self) -> tuple[float | None, float | None]:
         from measurements.location import published_location
@@ -156,7 +162,9 @@ class Sensor(models.Model):
         """Create (or rotate) the device token; return the secret, which is never stored."""
         token, prefix, digest = token_generate()
         self.device_token_prefix, self.device_token_digest = prefix, digest
-        Sensor.objects.filter(pk=self.pk).update(device_token_prefix=prefix, device_token_digest=digest)
+        Sensor.objects.filter(pk=self.pk).update(
+            device_token_prefix=prefix, device_token_digest=digest
+        )
         return token
 
     def device_token_revoke(self) -> None:
@@ -186,7 +194,7 @@ class Source(models.TextChoices):
 
 
 class Reading(models.Model):
-    """One observation, in the quantity's canonical unit. Stored once per (sensor, quantity, time)."""
+    """One observation in the quantity's canonical unit; one per (sensor, quantity, time)."""
 
     sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
     quantity = models.ForeignKey(Quantity, on_delete=models.PROTECT, related_name="+")
@@ -222,8 +230,13 @@ class HourlyRollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["sensor", "quantity", "hour"], name="hourly_rollup_unique")
+            models.UniqueConstraint(
+                fields=["sensor", "quantity", "hour"], name="hourly_rollup_unique"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id}/{self.quantity_id} {self.hour:%Y-%m-%dT%H}Z n={self.count}"
 
 
 class DirtyHour(models.Model):
@@ -243,3 +256,6 @@ class DirtyHour(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sensor", "quantity", "hour"], name="dirty_hour_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"dirty {self.sensor_id}/{self.quantity_id} {self.hour:%Y-%m-%dT%H}Z"

@@ -53,8 +53,14 @@ def rollups_recompute(*, buckets: Sequence[Bucket]) -> int:
     )
     rows = [
         HourlyRollup(
-            sensor_id=a["sensor_id"], quantity_id=a["quantity_id"], hour=a["bucket"], count=a["n"],
-            flagged=a["n_flagged"], mean=a["v_mean"], min=a["v_min"], max=a["v_max"],
+            sensor_id=a["sensor_id"],
+            quantity_id=a["quantity_id"],
+            hour=a["bucket"],
+            count=a["n"],
+            flagged=a["n_flagged"],
+            mean=a["v_mean"],
+            min=a["v_min"],
+            max=a["v_max"],
         )
         for a in aggregates
     ]
@@ -83,13 +89,17 @@ def rollups_process_dirty(*, limit: int | None = None) -> int:
     while limit is None or processed < limit:
         size = BATCH if limit is None else min(BATCH, limit - processed)
         marks = list(
-            DirtyHour.objects.order_by("hour").values_list("sensor_id", "quantity_id", "hour", "marked_at")[:size]
+            DirtyHour.objects.order_by("hour").values_list(
+                "sensor_id", "quantity_id", "hour", "marked_at"
+            )[:size]
         )
         if not marks:
             break
         rollups_recompute(buckets=[(s, q, h) for s, q, h, _ in marks])
         DirtyHour.objects.filter(
-            reduce(or_, (Q(sensor_id=s, quantity_id=q, hour=h, marked_at=m) for s, q, h, m in marks))
+            reduce(
+                or_, (Q(sensor_id=s, quantity_id=q, hour=h, marked_at=m) for s, q, h, m in marks)
+            )
         ).delete()
         processed += len(marks)
     return processed

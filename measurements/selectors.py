@@ -34,7 +34,9 @@ def _active_sensor_ids(project_ids: list[int], *, at: datetime) -> dict[int, set
     active: dict[int, set[int]] = {pid: set() for pid in project_ids}
     since = _floor_hour(at - timedelta(days=ACTIVE_DAYS))
     recent = (
-        HourlyRollup.objects.filter(sensor__project_id__in=project_ids, hour__gte=since, hour__lt=at)
+        HourlyRollup.objects.filter(
+            sensor__project_id__in=project_ids, hour__gte=since, hour__lt=at
+        )
         .values_list("sensor__project_id", "sensor_id")
         .distinct()
     )
@@ -110,9 +112,7 @@ def project_reading_stats(project_ids: list[int], *, at: datetime) -> dict[int, 
         hours = max(1, math.ceil((at - start) / HOUR))
         window = HourlyRollup.objects.filter(sensor__project_id=pid, hour__gte=start, hour__lt=at)
         totals = window.aggregate(n=Sum("count"), flagged=Sum("flagged"))
-        quality = (
-            Fraction(totals["n"] - totals["flagged"], totals["n"]) if totals["n"] else None
-        )
+        quality = Fraction(totals["n"] - totals["flagged"], totals["n"]) if totals["n"] else None
         per_pair = (
             window.filter(sensor_id__in=active[pid], count__gt=0)
             .values("sensor_id", "quantity_id")

@@ -70,7 +70,9 @@ class IngestReport:
 
 def _quantity_infos() -> dict[str, QuantityInfo]:
     return {
-        q.code: QuantityInfo(q.id, q.code, q.unit, q.hard_min, q.hard_max, q.plausible_min, q.plausible_max)
+        q.code: QuantityInfo(
+            q.id, q.code, q.unit, q.hard_min, q.hard_max, q.plausible_min, q.plausible_max
+        )
         for q in Quantity.objects.all()
     }
 
@@ -124,7 +126,9 @@ def _insert_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime)
     return _insert_new_generic(rows, source=source, received_at=received_at)
 
 
-def _insert_new_postgresql(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> set[tuple]:
+def _insert_new_postgresql(
+    rows: Sequence[ValidRow], *, source: str, received_at: datetime
+) -> set[tuple]:
     table = Reading._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS reading_stage")
@@ -138,8 +142,11 @@ def _insert_new_postgresql(rows: Sequence[ValidRow], *, source: str, received_at
             for r in rows:
                 copy.write_row((r.sensor_id, r.quantity_id, r.time, r.value, r.flags))
         cursor.execute(
-            f"INSERT INTO {table} (sensor_id, quantity_id, time, value, flags, source, received_at) "
+            f"INSERT INTO {table} "
+            "(sensor_id, quantity_id, time, value, flags, source, received_at) "
             "SELECT sensor_id, quantity_id, time, value, flags, %s, %s FROM reading_stage "
+            # One key order for every writer, so overlapping batches cannot deadlock.
+            "ORDER BY sensor_id, quantity_id, time "
             "ON CONFLICT (sensor_id, quantity_id, time) DO NOTHING "
             "RETURNING sensor_id, quantity_id, time",
             [source, received_at],
@@ -147,22 +154,34 @@ def _insert_new_postgresql(rows: Sequence[ValidRow], *, source: str, received_at
         return {(s, q, t.astimezone(UTC)) for s, q, t in cursor.fetchall()}
 
 
-def _insert_new_generic(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> set[tuple]:
+def _insert_new_generic(
+    rows: Sequence[ValidRow], *, source: str, received_at: datetime
+) -> set[tuple]:
     keys = {r.key for r in rows}
     existing = set()
     sensors = {k[0] for k in keys}
     quantities = {k[1] for k in keys}
     times = [k[2] for k in keys]
     found = Reading.objects.filter(
-        sensor_id__in=sensors, quantity_id__in=quantities, time__gte=min(times), time__lte=max(times)
+        sensor_id__in=sensors,
+        quantity_id__in=quantities,
+        time__gte=min(times),
+        time__lte=max(times),
     ).values_list("sensor_id", "quantity_id", "time")
     for s, q, t in found.iterator(chunk_size=5000):
         if (s, q, t) in keys:
             existing.add((s, q, t))
     Reading.objects.bulk_create(
         [
-            Reading(sensor_id=r.sensor_id, quantity_id=r.quantity_id, time=r.time, value=r.value,
-                    flags=r.flags, source=source, received_at=received_at)
+            Reading(
+                sensor_id=r.sensor_id,
+                quantity_id=r.quantity_id,
+                time=r.time,
+                value=r.value,
+                flags=r.flags,
+                source=source,
+                received_at=received_at,
+            )
             for r in rows
             if r.key not in existing
         ],
@@ -176,7 +195,8 @@ def _insert_new_generic(rows: Sequence[ValidRow], *, source: str, received_at: d
 
 
 def _dirty_hours_mark(keys: Iterable[tuple[int, int, datetime]], *, now: datetime) -> None:
-    hours = {(s, q, _hour(t)) for s, q, t in keys}
+    # Sorted: concurrent ingests then lock the marks in the same order (no deadlocks).
+    hours = sorted({(s, q, _hour(t)) for s, q, t in keys})
     DirtyHour.objects.bulk_create(
         [DirtyHour(sensor_id=s, quantity_id=q, hour=h, marked_at=now) for s, q, h in hours],
         update_conflicts=True,
@@ -203,7 +223,9 @@ def readings_ingest(
     now = timezone.now()
     context = Context(
         quantities=_quantity_infos(),
-        writable_sensor_ids=_writable_ids(actor=actor, device=device, referenced=_referenced_sensor_ids(rows)),
+        writable_sensor_ids=_writable_ids(
+            actor=actor, device=device, referenced=_referenced_sensor_ids(rows)
+        ),
         now=now,
     )
     results: dict[int, RowResult] = {}
@@ -241,8 +263,15 @@ def _enqueue_rollups() -> None:
 
 
 SENSOR_FIELDS = (
-    "name", "kit", "lat", "lon", "location_precision", "indoor", "height_m",
-    "sensor_community_id", "opensensemap_id",
+    "name",
+    "kit",
+    "lat",
+    "lon",
+    "location_precision",
+    "indoor",
+    "height_m",
+    "sensor_community_id",
+    "opensensemap_id",
 )
 
 
@@ -253,7 +282,9 @@ def sensor_register(*, actor, project: Project, data: dict[str, Any]) -> tuple[S
         raise PermissionDenied("Only members of the project can register sensors in it.")
     lat, lon = float(data["lat"]), float(data["lon"])
     if not location_is_valid(lat, lon):
-        raise ValidationError({"lat": "Give a location within ±90° latitude and ±180° longitude, not (0, 0)."})
+        raise ValidationError(
+            {"lat": "Give a location within ±90° latitude and ±180° longitude, not (0, 0)."}
+        )
     fields = {k: v for k, v in data.items() if k in SENSOR_FIELDS}
     with transaction.atomic():
         sensor = Sensor.objects.create(project=project, owner=actor, **fields)
@@ -266,4 +297,3 @@ def sensor_token_rotate(*, actor, sensor: Sensor) -> str:
     if not Sensor.objects.manageable_by(actor).filter(pk=sensor.pk).exists():
         raise PermissionDenied("Only the sensor's owner or a coordinator can change its token.")
     return sensor.device_token_issue()
-

@@ -20,12 +20,22 @@ def _scale(factor: float) -> Callable[[float], float]:
 # canonical unit → {accepted spelling: converter to the canonical unit}
 CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
     "µg/m³": {
-        "µg/m³": _same, "ug/m3": _same, "µg/m3": _same, "ug/m³": _same, "μg/m³": _same,
-        "mg/m³": _scale(1000), "mg/m3": _scale(1000),
+        "µg/m³": _same,
+        "ug/m3": _same,
+        "µg/m3": _same,
+        "ug/m³": _same,
+        "μg/m³": _same,
+        "mg/m³": _scale(1000),
+        "mg/m3": _scale(1000),
     },
     "°C": {
-        "°C": _same, "C": _same, "degC": _same, "celsius": _same,
-        "°F": lambda f: (f - 32) * 5 / 9, "F": lambda f: (f - 32) * 5 / 9, "degF": lambda f: (f - 32) * 5 / 9,
+        "°C": _same,
+        "C": _same,
+        "degC": _same,
+        "celsius": _same,
+        "°F": lambda f: (f - 32) * 5 / 9,
+        "F": lambda f: (f - 32) * 5 / 9,
+        "degF": lambda f: (f - 32) * 5 / 9,
         "K": lambda k: k - 273.15,
     },
     "hPa": {"hPa": _same, "mbar": _same, "Pa": _scale(0.01), "kPa": _scale(10)},

@@ -26,7 +26,9 @@ TOKEN_SESSION_KEY = "measurements-new-device-token-{pk}"
 
 def _visible_sensor(request, pk: int) -> Sensor:
     """404 for sensors of projects the user may not see, as if they did not exist."""
-    return get_object_or_404(Sensor.objects.visible_to(request.user).select_related("project"), pk=pk)
+    return get_object_or_404(
+        Sensor.objects.visible_to(request.user).select_related("project"), pk=pk
+    )
 
 
 @login_required
@@ -37,8 +39,9 @@ def my_sensors(request):
 
 @login_required
 def sensor_create(request):
-    form = SensorForm(request.POST or None, user=request.user,
-                      initial={"project": request.GET.get("project")})
+    form = SensorForm(
+        request.POST or None, user=request.user, initial={"project": request.GET.get("project")}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         project = data.pop("project")
@@ -71,25 +74,43 @@ def _chart_data(sensor: Sensor, *, days: int) -> dict:
             quantity_id, {"code": q.code, "name": q.name, "unit": q.unit, "points": []}
         )
         entry["points"].append([int(hour.timestamp()), mean, low, high])
-    return {"start": int(start.timestamp()), "end": int(end.timestamp()), "series": list(series.values())}
+    return {
+        "start": int(start.timestamp()),
+        "end": int(end.timestamp()),
+        "series": list(series.values()),
+    }
 
 
 def sensor_detail(request, pk: int):
     sensor = _visible_sensor(request, pk)
     can_manage = Sensor.objects.manageable_by(request.user).filter(pk=sensor.pk).exists()
     can_write = Sensor.objects.writable_by(request.user).filter(pk=sensor.pk).exists()
-    token = request.session.pop(TOKEN_SESSION_KEY.format(pk=sensor.pk), None) if can_manage else None
+    token = (
+        request.session.pop(TOKEN_SESSION_KEY.format(pk=sensor.pk), None) if can_manage else None
+    )
     try:
         days = int(request.GET.get("days", 7))
     except ValueError:
         days = 7
     days = days if days in RANGES else 7
     feature = sensor_feature(sensor)
-    return render(request, "measurements/sensor_detail.html", {
-        "sensor": sensor, "can_manage": can_manage, "can_write": can_write, "device_token": token,
-        "chart": _chart_data(sensor, days=days), "days": days, "ranges": RANGES,
-        "features": {"type": "FeatureCollection", "features": [feature] if feature["geometry"] else []},
-    })
+    return render(
+        request,
+        "measurements/sensor_detail.html",
+        {
+            "sensor": sensor,
+            "can_manage": can_manage,
+            "can_write": can_write,
+            "device_token": token,
+            "chart": _chart_data(sensor, days=days),
+            "days": days,
+            "ranges": RANGES,
+            "features": {
+                "type": "FeatureCollection",
+                "features": [feature] if feature["geometry"] else [],
+            },
+        },
+    )
 
 
 @login_required
@@ -100,16 +121,22 @@ def reading_create(request, pk: int):
     form = ReadingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         row = {
-            "sensor": sensor.pk, "quantity": form.cleaned_data["quantity"].code,
-            "time": form.cleaned_data["time"].isoformat(), "value": form.cleaned_data["value"],
+            "sensor": sensor.pk,
+            "quantity": form.cleaned_data["quantity"].code,
+            "time": form.cleaned_data["time"].isoformat(),
+            "value": form.cleaned_data["value"],
             "unit": form.cleaned_data["unit"] or None,
         }
-        result = services.readings_ingest(rows=[row], source=Source.WEB, actor=request.user).results[0]
+        result = services.readings_ingest(
+            rows=[row], source=Source.WEB, actor=request.user
+        ).results[0]
         if result.status == "accepted":
             messages.success(request, _("Reading saved."))
             return redirect(sensor)
         if result.status == "duplicate":
-            form.add_error("time", _("This sensor already has a reading of this quantity at this time."))
+            form.add_error(
+                "time", _("This sensor already has a reading of this quantity at this time.")
+            )
         else:
             form.add_error(None, result.message.replace("Row 0: ", ""))
     return render(request, "measurements/reading_form.html", {"sensor": sensor, "form": form})

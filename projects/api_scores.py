@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +22,15 @@ class ProjectScoresView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="`latest`: one row per score (kind, city, value or null when absent, "
+                "components with explanations, method, computed_at); `history`: daily values.",
+            )
+        }
+    )
     def get(self, request, slug: str):
         project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
         latest = []
@@ -41,6 +52,15 @@ class CityStatsView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Per city: published projects, active sensors per 10,000 residents, "
+                "population coverage, spatial-equity CI, mean inclusivity, themes covered.",
+            )
+        }
+    )
     def get(self, request):
         rows = presenters_scores.latest_city_stats()
         for row in rows:

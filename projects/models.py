@@ -333,7 +333,7 @@ class Membership(models.Model):
 
 
 class CityOfficial(models.Model):
-    """A user who speaks for a city: may see its comparison pages and unpublished counts."""
+    """A user who speaks for a city (a per-city role, granted in the admin)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="city_roles"
@@ -344,6 +344,9 @@ class CityOfficial(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "city"], name="city_official_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.city}"
 
 
 # --- Scores (method text: ../shared/SCORING.md; arithmetic: projects/scoring.py) ----------

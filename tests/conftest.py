@@ -47,7 +47,9 @@ def dave(db):
     from allauth.mfa.models import Authenticator
 
     user = make_moderator(UserFactory(username="dave"))
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
     return user
 
 
@@ -65,13 +67,19 @@ def published(alice, bob):
 
 @pytest.fixture
 def draft(alice, bob):
-    return _project_with_members(alice, bob, title="Secret Draft", slug="secret-draft", moderation=Moderation.DRAFT)
+    return _project_with_members(
+        alice, bob, title="Secret Draft", slug="secret-draft", moderation=Moderation.DRAFT
+    )
 
 
 @pytest.fixture
 def submitted(alice, bob):
     return _project_with_members(
-        alice, bob, title="Waiting Noise", slug="waiting-noise", primary_theme="noise",
+        alice,
+        bob,
+        title="Waiting Noise",
+        slug="waiting-noise",
+        primary_theme="noise",
         moderation=Moderation.SUBMITTED,
     )
 

@@ -125,7 +125,9 @@ def test_it_gives_the_same_login_error_for_unknown_and_known_addresses(db, clien
     """A wrong password and an unknown address must be indistinguishable."""
     user = UserFactory(username=f"u{uuid.uuid4().hex[:8]}")
     wrong = client.post("/accounts/login/", {"login": user.email, "password": "wrong password"})
-    unknown = client.post("/accounts/login/", {"login": _unique_email(), "password": "wrong password"})
+    unknown = client.post(
+        "/accounts/login/", {"login": _unique_email(), "password": "wrong password"}
+    )
     assert wrong.status_code == unknown.status_code == 200
     assert wrong.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
 

@@ -9,8 +9,13 @@ def test_it_serves_an_openapi_schema_listing_the_project_commands(client):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ["/api/v1/projects/", "/api/v1/projects/{slug}/submit/", "/api/v1/projects/{slug}/publish/",
-                 "/api/v1/projects/{slug}/reject/", "/api/v1/cities/{slug}/neighbourhoods/"]:
+    for path in [
+        "/api/v1/projects/",
+        "/api/v1/projects/{slug}/submit/",
+        "/api/v1/projects/{slug}/publish/",
+        "/api/v1/projects/{slug}/reject/",
+        "/api/v1/cities/{slug}/neighbourhoods/",
+    ]:
         assert path in paths
     scheme = response.json()["components"]["securitySchemes"]["ApiToken"]
     assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "Authorization"}

@@ -85,9 +85,7 @@ def _problems(url: str, response) -> list[str]:
     """What is wrong with one HTML page's headers and markup."""
     found = []
     csp = response.get("Content-Security-Policy", "")
-    directives = {
-        part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()
-    }
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
     if "'self'" not in directives.get("script-src", []):
         found.append(f"{url}: no script-src 'self' in {csp!r}")
     if "'unsafe-inline'" in directives.get("script-src", []) or "'unsafe-eval'" in csp:
@@ -133,6 +131,9 @@ def _log_in(client: Client, user) -> list[tuple[str, object]]:
     if response.status_code == 302 and "/2fa/" in response["Location"]:
         met.append((response["Location"], client.get(response["Location"])))
         client.force_login(user)  # the TOTP code itself is tested in test_accounts
+    else:
+        # Re-entering the password opens the pages that change two-factor settings.
+        client.post("/accounts/reauthenticate/", {"password": "correct horse battery staple"})
     return met
 
 
@@ -145,12 +146,12 @@ def test_it_serves_every_html_page_with_strict_headers_and_no_foreign_assets(
     if who != "anonymous":
         met = _log_in(client, request.getfixturevalue(who))
     pages = dict(met) | _crawl(client)
-    html_pages = {
-        url: r for url, r in pages.items() if "text/html" in r.get("Content-Type", "")
-    }
+    html_pages = {url: r for url, r in pages.items() if "text/html" in r.get("Content-Type", "")}
     assert len(html_pages) >= 15, sorted(pages)
     if who == "dave":
         assert any("/2fa/authenticate/" in url for url in pages)
+    if who == "alice":
+        assert pages["/accounts/2fa/totp/activate/"].status_code == 200
     errors = [e for url, r in html_pages.items() for e in _problems(url, r)]
     assert errors == []
     server_errors = [url for url, r in pages.items() if r.status_code >= 500]

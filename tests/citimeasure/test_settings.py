@@ -31,7 +31,10 @@ PRODUCTION = {
 
 #: case → (variable the error must name, overrides; None removes the variable)
 BROKEN: dict[str, tuple[str, dict[str, str | None]]] = {
-    "database-url-mysql": ("DATABASE_URL", {"DATABASE_URL": "mysql://u:p@db.example.org/citimeasure"}),
+    "database-url-mysql": (
+        "DATABASE_URL",
+        {"DATABASE_URL": "mysql://u:p@db.example.org/citimeasure"},
+    ),
     "database-url-nonsense": ("DATABASE_URL", {"DATABASE_URL": "nonsense"}),
     "database-url-no-name": ("DATABASE_URL", {"DATABASE_URL": "postgres://u:p@127.0.0.1:5432"}),
     "secret-key-missing": ("SECRET_KEY", {"SECRET_KEY": None}),
@@ -89,7 +92,10 @@ def outcomes() -> dict[str, subprocess.CompletedProcess]:
     jobs["production"] = ({}, PRODUCTION)
     jobs["embedded"] = ({}, {})
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {name: pool.submit(_run, overrides, base=base) for name, (overrides, base) in jobs.items()}
+        futures = {
+            name: pool.submit(_run, overrides, base=base)
+            for name, (overrides, base) in jobs.items()
+        }
         return {name: future.result() for name, future in futures.items()}
 
 

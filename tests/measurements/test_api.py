@@ -32,7 +32,12 @@ def token_for(user) -> str:
 
 def rows(sensor, count=3, start=T0):
     return [
-        {"sensor": sensor.pk, "quantity": "pm25", "time": (start + timedelta(minutes=i)).isoformat(), "value": 5 + i}
+        {
+            "sensor": sensor.pk,
+            "quantity": "pm25",
+            "time": (start + timedelta(minutes=i)).isoformat(),
+            "value": 5 + i,
+        }
         for i in range(count)
     ]
 
@@ -49,7 +54,9 @@ def post(api, body, token=None, capture=None):
 def test_it_accepts_a_batch_with_a_personal_token_and_reports_each_row(
     api, sensor, bob, django_capture_on_commit_callbacks
 ):
-    body = rows(sensor) + [{"sensor": sensor.pk, "quantity": "pm25", "time": "2024-05-01T12:00", "value": 1}]
+    body = rows(sensor) + [
+        {"sensor": sensor.pk, "quantity": "pm25", "time": "2024-05-01T12:00", "value": 1}
+    ]
     response = post(api, body, token_for(bob), django_capture_on_commit_callbacks)
     assert response.status_code == 201
     data = response.json()
@@ -107,10 +114,15 @@ def test_it_lists_readings_of_visible_sensors_only(api, sensor, draft_sensor, bo
     assert api.get(URL, {"start": "2024-05-01T10:00:00"}).status_code == 400
 
 
-def test_it_serves_sensors_as_geojson_without_exact_locations(api, sensor, draft_sensor, published, bob, charlie):
-    exact = SensorFactory(project=published, owner=bob, location_precision=LocationPrecision.EXACT,
-                          lat=52.5, lon=4.5)
-    hidden = SensorFactory(project=published, owner=bob, location_precision=LocationPrecision.HIDDEN)
+def test_it_serves_sensors_as_geojson_without_exact_locations(
+    api, sensor, draft_sensor, published, bob, charlie
+):
+    exact = SensorFactory(
+        project=published, owner=bob, location_precision=LocationPrecision.EXACT, lat=52.5, lon=4.5
+    )
+    hidden = SensorFactory(
+        project=published, owner=bob, location_precision=LocationPrecision.HIDDEN
+    )
     for user in (None, charlie, bob):
         api.force_authenticate(user)
         response = api.get("/api/v1/sensors/")
@@ -119,20 +131,37 @@ def test_it_serves_sensors_as_geojson_without_exact_locations(api, sensor, draft
         features = {f["id"]: f for f in response.json()["features"]}
         assert features[exact.pk]["geometry"]["coordinates"] == [4.5, 52.5]
         assert features[hidden.pk]["geometry"] is None
-        assert features[sensor.pk]["geometry"]["coordinates"] == [sensor.published_lon, sensor.published_lat]
+        assert features[sensor.pk]["geometry"]["coordinates"] == [
+            sensor.published_lon,
+            sensor.published_lat,
+        ]
         assert (draft_sensor.pk in features) is (user == bob)
 
 
 def test_it_serves_an_hourly_series_from_rollups(api, sensor, draft_sensor, charlie):
-    HourlyRollup.objects.create(sensor=sensor, quantity_id=2, hour=T0, count=4, flagged=1, mean=5, min=4, max=6)
-    response = api.get(f"/api/v1/sensors/{sensor.pk}/series/",
-                       {"quantity": "pm25", "start": "2024-05-01T00:00:00Z", "end": "2024-05-02T00:00:00Z"})
+    HourlyRollup.objects.create(
+        sensor=sensor, quantity_id=2, hour=T0, count=4, flagged=1, mean=5, min=4, max=6
+    )
+    response = api.get(
+        f"/api/v1/sensors/{sensor.pk}/series/",
+        {"quantity": "pm25", "start": "2024-05-01T00:00:00Z", "end": "2024-05-02T00:00:00Z"},
+    )
     assert response.status_code == 200
     assert response.json()["points"] == [
-        {"hour": "2024-05-01T10:00:00Z", "count": 4, "flagged": 1, "mean": 5.0, "min": 4.0, "max": 6.0}
+        {
+            "hour": "2024-05-01T10:00:00Z",
+            "count": 4,
+            "flagged": 1,
+            "mean": 5.0,
+            "min": 4.0,
+            "max": 6.0,
+        }
     ]
     api.force_login(charlie)
-    assert api.get(f"/api/v1/sensors/{draft_sensor.pk}/series/", {"quantity": "pm25"}).status_code == 404
+    assert (
+        api.get(f"/api/v1/sensors/{draft_sensor.pk}/series/", {"quantity": "pm25"}).status_code
+        == 404
+    )
     assert api.get(f"/api/v1/sensors/{sensor.pk}/series/").status_code == 400
 
 
@@ -155,19 +184,55 @@ def basic(password: str) -> str:
     return "Basic " + base64.b64encode(f"firmware:{password}".encode()).decode()
 
 
-def test_it_accepts_the_sensor_community_firmware_payload(api, published, bob, django_capture_on_commit_callbacks):
+def test_it_accepts_the_sensor_community_firmware_payload(
+    api, published, bob, django_capture_on_commit_callbacks
+):
     sensor = SensorFactory(project=published, owner=bob, sensor_community_id="1234567")
     token = sensor.device_token_issue()
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/v1/ingest/sensor-community/", AIRROHR, format="json",
-                            HTTP_X_SENSOR="esp8266-1234567", HTTP_X_PIN="1", HTTP_AUTHORIZATION=basic(token))
+        response = api.post(
+            "/api/v1/ingest/sensor-community/",
+            AIRROHR,
+            format="json",
+            HTTP_X_SENSOR="esp8266-1234567",
+            HTTP_X_PIN="1",
+            HTTP_AUTHORIZATION=basic(token),
+        )
     assert response.status_code == 201, response.content
     values = {q: v for q, v in Reading.objects.values_list("quantity__code", "value")}
-    assert values == {"pm10": 23.4, "pm25": 11.2, "temperature": 18.31, "humidity": 61.2, "pressure": 1013.25}
-    assert all(abs(t - timezone.now()) < timedelta(minutes=1) for t in Reading.objects.values_list("time", flat=True))
-    wrong = api.post("/api/v1/ingest/sensor-community/", AIRROHR, format="json",
-                     HTTP_X_SENSOR="esp8266-1234567", HTTP_AUTHORIZATION=basic("nope.nope"))
+    assert values == {
+        "pm10": 23.4,
+        "pm25": 11.2,
+        "temperature": 18.31,
+        "humidity": 61.2,
+        "pressure": 1013.25,
+    }
+    assert all(
+        abs(t - timezone.now()) < timedelta(minutes=1)
+        for t in Reading.objects.values_list("time", flat=True)
+    )
+    wrong = api.post(
+        "/api/v1/ingest/sensor-community/",
+        AIRROHR,
+        format="json",
+        HTTP_X_SENSOR="esp8266-1234567",
+        HTTP_AUTHORIZATION=basic("nope.nope"),
+    )
     assert wrong.status_code == 401
-    other_chip = api.post("/api/v1/ingest/sensor-community/", AIRROHR, format="json",
-                          HTTP_X_SENSOR="esp8266-7654321", HTTP_AUTHORIZATION=basic(token))
+    other_chip = api.post(
+        "/api/v1/ingest/sensor-community/",
+        AIRROHR,
+        format="json",
+        HTTP_X_SENSOR="esp8266-7654321",
+        HTTP_AUTHORIZATION=basic(token),
+    )
     assert other_chip.status_code == 401
+    with_token_header = api.post(
+        "/api/v1/devices/sensor-community/",
+        AIRROHR,
+        format="json",
+        HTTP_X_SENSOR="esp8266-1234567",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    assert with_token_header.status_code == 201
+    assert Reading.objects.count() == 10  # time-stamped on arrival: a second set

@@ -23,7 +23,12 @@ def sensor(published, bob):
 
 def rows_for(sensor, minutes, *, value=lambda m: 10 + m / 10, code="pm25"):
     return [
-        {"sensor": sensor.pk, "quantity": code, "time": (T0 + timedelta(minutes=m)).isoformat(), "value": value(m)}
+        {
+            "sensor": sensor.pk,
+            "quantity": code,
+            "time": (T0 + timedelta(minutes=m)).isoformat(),
+            "value": value(m),
+        }
         for m in minutes
     ]
 
@@ -33,19 +38,26 @@ def ingest(rows, actor, capture):
         return readings_ingest(rows=rows, source="api", actor=actor)
 
 
-def test_it_reports_accepted_duplicate_and_rejected_per_row(sensor, bob, django_capture_on_commit_callbacks):
+def test_it_reports_accepted_duplicate_and_rejected_per_row(
+    sensor, bob, django_capture_on_commit_callbacks
+):
     good = rows_for(sensor, [0, 10])
     bad = {"sensor": sensor.pk, "quantity": "pm25", "time": "2024-05-01T10:20:00", "value": 3}
     report = ingest([good[0], bad, good[1], good[0]], bob, django_capture_on_commit_callbacks)
     assert [(r.index, r.status, r.code) for r in report.results] == [
-        (0, "accepted", ""), (1, "rejected", "time_without_offset"), (2, "accepted", ""), (3, "duplicate", ""),
+        (0, "accepted", ""),
+        (1, "rejected", "time_without_offset"),
+        (2, "accepted", ""),
+        (3, "duplicate", ""),
     ]
     assert "Row 1" in report.results[1].message
     assert Reading.objects.count() == 2
     assert report.as_dict()["accepted"] == 2 and report.as_dict()["rejected"] == 1
 
 
-def test_it_stores_nothing_twice_when_a_batch_is_sent_again(sensor, bob, django_capture_on_commit_callbacks):
+def test_it_stores_nothing_twice_when_a_batch_is_sent_again(
+    sensor, bob, django_capture_on_commit_callbacks
+):
     batch = rows_for(sensor, range(0, 120, 5))
     first = ingest(batch, bob, django_capture_on_commit_callbacks)
     again = ingest(batch + rows_for(sensor, [200]), bob, django_capture_on_commit_callbacks)
@@ -56,13 +68,19 @@ def test_it_stores_nothing_twice_when_a_batch_is_sent_again(sensor, bob, django_
 
 def test_it_never_changes_a_stored_value_on_resend(sensor, bob, django_capture_on_commit_callbacks):
     ingest(rows_for(sensor, [0], value=lambda m: 12.5), bob, django_capture_on_commit_callbacks)
-    report = ingest(rows_for(sensor, [0], value=lambda m: 99.0), bob, django_capture_on_commit_callbacks)
+    report = ingest(
+        rows_for(sensor, [0], value=lambda m: 99.0), bob, django_capture_on_commit_callbacks
+    )
     assert report.results[0].status == "duplicate"
     assert Reading.objects.get().value == 12.5
 
 
 def test_it_flags_but_stores_implausible_values(sensor, bob, django_capture_on_commit_callbacks):
-    ingest(rows_for(sensor, [0, 1], value=lambda m: 600 if m else 10), bob, django_capture_on_commit_callbacks)
+    ingest(
+        rows_for(sensor, [0, 1], value=lambda m: 600 if m else 10),
+        bob,
+        django_capture_on_commit_callbacks,
+    )
     flags = dict(Reading.objects.values_list("value", "flags"))
     assert flags == {10.0: 0, 600.0: quality.OUT_OF_RANGE}
     rollup = HourlyRollup.objects.get()
@@ -75,14 +93,17 @@ def test_it_lets_outsiders_write_nothing(sensor, charlie, django_capture_on_comm
     assert not Reading.objects.exists()
 
 
-def test_it_lets_members_of_one_project_not_write_to_another(published, alice, bob,
-                                                               django_capture_on_commit_callbacks):
+def test_it_lets_members_of_one_project_not_write_to_another(
+    published, alice, bob, django_capture_on_commit_callbacks
+):
     other = SensorFactory(owner=alice)  # in another project, where bob is no member
     report = ingest(rows_for(other, [0]), bob, django_capture_on_commit_callbacks)
     assert report.rejected == 1 and not Reading.objects.exists()
 
 
-def test_it_marks_dirty_hours_and_clears_them_after_the_rollup(sensor, bob, django_capture_on_commit_callbacks):
+def test_it_marks_dirty_hours_and_clears_them_after_the_rollup(
+    sensor, bob, django_capture_on_commit_callbacks
+):
     report = readings_ingest(rows=rows_for(sensor, [0, 70]), source="api", actor=bob)
     assert report.accepted == 2
     assert sorted(DirtyHour.objects.values_list("hour", flat=True)) == [T0, T0 + timedelta(hours=1)]
@@ -94,11 +115,15 @@ def test_it_marks_dirty_hours_and_clears_them_after_the_rollup(sensor, bob, djan
 def direct_aggregation():
     return {
         (a["sensor_id"], a["quantity_id"], a["h"]): (a["n"], a["f"], a["mean"], a["lo"], a["hi"])
-        for a in Reading.objects.annotate(h=TruncHour("time", tzinfo=UTC)).order_by()
+        for a in Reading.objects.annotate(h=TruncHour("time", tzinfo=UTC))
+        .order_by()
         .values("sensor_id", "quantity_id", "h")
         .annotate(
-            n=Count("id"), f=Count("id", filter=Q(flags__gt=0)), mean=Avg("value", filter=Q(flags=0)),
-            lo=Min("value", filter=Q(flags=0)), hi=Max("value", filter=Q(flags=0)),
+            n=Count("id"),
+            f=Count("id", filter=Q(flags__gt=0)),
+            mean=Avg("value", filter=Q(flags=0)),
+            lo=Min("value", filter=Q(flags=0)),
+            hi=Max("value", filter=Q(flags=0)),
         )
     }
 
@@ -114,9 +139,14 @@ def test_it_keeps_rollups_equal_to_the_raw_rows_after_late_and_out_of_order_data
     sensor, bob, django_capture_on_commit_callbacks
 ):
     ingest(rows_for(sensor, [300, 5, 130]), bob, django_capture_on_commit_callbacks)
-    ingest(rows_for(sensor, [0, 59, 61]), bob, django_capture_on_commit_callbacks)  # late, older hours
-    ingest(rows_for(sensor, [7, 301], code="temperature", value=lambda m: 18.0), bob,
-           django_capture_on_commit_callbacks)
+    ingest(
+        rows_for(sensor, [0, 59, 61]), bob, django_capture_on_commit_callbacks
+    )  # late, older hours
+    ingest(
+        rows_for(sensor, [7, 301], code="temperature", value=lambda m: 18.0),
+        bob,
+        django_capture_on_commit_callbacks,
+    )
     ingest(rows_for(sensor, [5, 0]), bob, django_capture_on_commit_callbacks)  # pure duplicates
     assert rollup_table() == direct_aggregation()
     first_hour = HourlyRollup.objects.get(quantity=quantity("pm25"), hour=T0)

@@ -54,8 +54,14 @@ def test_it_hides_hidden_sensors_and_shows_exact_ones_exactly():
 
 @pytest.mark.parametrize(
     "lat, lon, ok",
-    [(52.1, 5.1, True), (0, 0, False), (91, 5, False), (52, 181, False), (float("nan"), 5, False),
-     (-33.9, -70.6, True)],
+    [
+        (52.1, 5.1, True),
+        (0, 0, False),
+        (91, 5, False),
+        (52, 181, False),
+        (float("nan"), 5, False),
+        (-33.9, -70.6, True),
+    ],
 )
 def test_it_rejects_impossible_coordinates(lat, lon, ok):
     assert location_is_valid(lat, lon) is ok

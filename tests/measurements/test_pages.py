@@ -24,7 +24,9 @@ def assert_no_exact_location(response):
 
 def assert_no_inline_script(response):
     body = response.content.decode()
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body.replace('type="application/json"', "src=json"))
+    assert not re.search(
+        r"<script(?![^>]*\bsrc=)[^>]*>", body.replace('type="application/json"', "src=json")
+    )
     assert "style=" not in body
 
 
@@ -33,10 +35,18 @@ def test_it_registers_a_sensor_and_shows_the_device_token_once(client, published
     page = client.get("/sensors/new/")
     assert page.status_code == 200
     assert_no_inline_script(page)
-    response = client.post("/sensors/new/", {
-        "project": published.pk, "name": "Balcony", "kit": "SDS011", "lat": "52.0912345", "lon": "5.1198765",
-        "location_precision": "approximate", "height_m": "3",
-    })
+    response = client.post(
+        "/sensors/new/",
+        {
+            "project": published.pk,
+            "name": "Balcony",
+            "kit": "SDS011",
+            "lat": "52.0912345",
+            "lon": "5.1198765",
+            "location_precision": "approximate",
+            "height_m": "3",
+        },
+    )
     sensor = Sensor.objects.get(name="Balcony")
     assert response.status_code == 302 and response.url == f"/sensors/{sensor.pk}/"
     first = client.get(response.url).content.decode()
@@ -48,23 +58,47 @@ def test_it_registers_a_sensor_and_shows_the_device_token_once(client, published
 
 def test_it_rejects_a_location_of_zero_zero(client, published, bob):
     client.force_login(bob)
-    response = client.post("/sensors/new/", {
-        "project": published.pk, "name": "Nowhere", "lat": "0", "lon": "0", "location_precision": "exact",
-    })
+    response = client.post(
+        "/sensors/new/",
+        {
+            "project": published.pk,
+            "name": "Nowhere",
+            "lat": "0",
+            "lon": "0",
+            "location_precision": "exact",
+        },
+    )
     assert response.status_code == 200 and not Sensor.objects.exists()
 
 
 def test_it_offers_only_the_users_own_projects(client, published, charlie):
     client.force_login(charlie)
-    response = client.post("/sensors/new/", {
-        "project": published.pk, "name": "Intruder", "lat": "52.1", "lon": "5.1", "location_precision": "exact",
-    })
+    response = client.post(
+        "/sensors/new/",
+        {
+            "project": published.pk,
+            "name": "Intruder",
+            "lat": "52.1",
+            "lon": "5.1",
+            "location_precision": "exact",
+        },
+    )
     assert response.status_code == 200 and not Sensor.objects.exists()
 
 
-def test_it_shows_the_sensor_page_with_a_chart_and_without_the_exact_location(client, sensor, charlie):
-    HourlyRollup.objects.create(sensor=sensor, quantity_id=2, hour=timezone.now().replace(minute=0, second=0,
-                                microsecond=0) - timedelta(hours=2), count=3, flagged=0, mean=7, min=6, max=8)
+def test_it_shows_the_sensor_page_with_a_chart_and_without_the_exact_location(
+    client, sensor, charlie
+):
+    HourlyRollup.objects.create(
+        sensor=sensor,
+        quantity_id=2,
+        hour=timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2),
+        count=3,
+        flagged=0,
+        mean=7,
+        min=6,
+        max=8,
+    )
     for user in (None, charlie):
         if user:
             client.force_login(user)
@@ -90,7 +124,9 @@ def test_it_saves_a_typed_in_reading(client, sensor, bob, charlie):
     assert client.get(f"/sensors/{sensor.pk}/readings/new/").status_code == 403
     client.force_login(bob)
     gap = {"quantity": "temperature", "time": "2024-03-31T02:30", "value": "68", "unit": "°F"}
-    assert client.post(f"/sensors/{sensor.pk}/readings/new/", gap).status_code == 200  # no such local time
+    assert (
+        client.post(f"/sensors/{sensor.pk}/readings/new/", gap).status_code == 200
+    )  # no such local time
     form = gap | {"time": "2024-03-31T03:30"}
     response = client.post(f"/sensors/{sensor.pk}/readings/new/", form)
     assert response.status_code == 302

@@ -19,7 +19,12 @@ CONTEXT = Context(
 
 
 def row(**kwargs):
-    return {"sensor": 10, "quantity": "temperature", "time": "2024-05-01T13:00:00+02:00", "value": 20.5} | kwargs
+    return {
+        "sensor": 10,
+        "quantity": "temperature",
+        "time": "2024-05-01T13:00:00+02:00",
+        "value": 20.5,
+    } | kwargs
 
 
 def rejection(data, index=3) -> Rejection:
@@ -71,8 +76,12 @@ def test_it_rejects_bad_rows_with_a_code(data, code):
 
 
 def test_it_converts_units_to_the_canonical_one():
-    assert validate_row(row(value=68, unit="°F"), index=0, context=CONTEXT).value == pytest.approx(20)
-    pressure = validate_row(row(quantity="pressure", value=101325, unit="Pa"), index=0, context=CONTEXT)
+    assert validate_row(row(value=68, unit="°F"), index=0, context=CONTEXT).value == pytest.approx(
+        20
+    )
+    pressure = validate_row(
+        row(quantity="pressure", value=101325, unit="Pa"), index=0, context=CONTEXT
+    )
     assert pressure.value == pytest.approx(1013.25)
     with pytest.raises(UnknownUnit):
         unit_convert(1, unit="Pa", canonical="°C")

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, connections
+
+from measurements.models import Reading
+from measurements.services import readings_ingest
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.measurements.factories import SensorFactory
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_stores_identical_batches_arriving_at_once_exactly_once():
+    # Integration tests run in the PostgreSQL pass; SQLite has one writer at a time.
+    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+    user = UserFactory(username="writer")
+    project = ProjectFactory()
+    MembershipFactory(project=project, user=user)
+    sensor = SensorFactory(project=project, owner=user)
+    batch = [
+        {
+            "sensor": sensor.pk,
+            "quantity": "pm10",
+            "time": (T0 + timedelta(minutes=i)).isoformat(),
+            "value": i,
+        }
+        for i in range(2000)
+    ]
+    reports, errors = [], []
+    start = threading.Barrier(4)
+
+    def send():
+        try:
+            start.wait()
+            reports.append(readings_ingest(rows=batch, source="api", actor=user))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sum(r.accepted for r in reports) == 2000
+    assert sum(r.duplicates for r in reports) == 3 * 2000
+    assert Reading.objects.count() == 2000
