@@ -16,6 +16,16 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Production settings use whitenoise's manifest storage, which needs `collectstatic`
+    first; the tests render pages against the source static files instead."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Outside the integration tests, Celery tasks run in-process (a real worker is used there)."""
     from citimeasure.celery import app
