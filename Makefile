@@ -10,7 +10,8 @@
 # Tests: `make test` runs everything the environment can run. Without DATABASE_URL (the
 # embedded SQLite mode) the tests marked `integration` — they need the real PostgreSQL, Redis
 # and a Celery worker — are deselected, and a line says so. With DATABASE_URL and REDIS_URL set,
-# the whole suite runs, and an integration test that cannot reach its service fails.
+# static files are collected (production mode serves them from the manifest) and the whole
+# suite runs; an integration test that cannot reach its service fails.
 # Extra pytest arguments go in PYTEST_ARGS; they come last, so they win:
 #   make test PYTEST_ARGS='tests/e2e -x'
 #   make test PYTEST_ARGS='-m "not browser"'
@@ -52,11 +53,15 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# In production mode pages name static files by their hashed names from the manifest that
+# collectstatic writes, exactly as in a deployment, so the tests collect them first.
 test: install
-	@if [ -z "$(strip $(DATABASE_URL))" ]; then \
-	  echo "make test: DATABASE_URL is not set (embedded SQLite mode), so tests marked" \
-	       "'integration' are deselected; set DATABASE_URL and REDIS_URL to run them too."; \
-	fi
+ifeq ($(strip $(DATABASE_URL)),)
+	@echo "make test: DATABASE_URL is not set (embedded SQLite mode), so tests marked" \
+	      "'integration' are deselected; set DATABASE_URL and REDIS_URL to run them too."
+else
+	$(PY) manage.py collectstatic --noinput
+endif
 	$(BIN)/pytest $(TEST_SELECTION) $(PYTEST_ARGS)
 
 lint: install

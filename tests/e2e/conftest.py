@@ -33,9 +33,15 @@ BLANK_TILE = base64.b64decode(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser():
-    """One Chromium per test module."""
+    """A Chromium per test, started and stopped inside it.
+
+    While Playwright's sync API runs, the code after its start sees another `contextvars`
+    context, where Django's connections are other objects than pytest-django's. Kept to one
+    test, that cannot leak: with a browser per module, the next transactional test missed the
+    migration rows its `serialized_rollback` should have reloaded.
+    """
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with "
@@ -55,6 +61,11 @@ def browser():
             )
             yield chromium
             chromium.close()
+            # Database connections opened in that context belong to no one else: close them,
+            # or the test database cannot be dropped at the end of the session.
+            from django.db import connections
+
+            connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
