@@ -20,6 +20,7 @@ from measurements.location import location_is_valid
 from measurements.models import DirtyHour, Quantity, Reading, Sensor, Source
 from measurements.validation import Context, QuantityInfo, Rejection, ValidRow, validate_row
 from projects.models import Project
+from projects.services_scores import rescore_after_readings
 
 MAX_ROWS = 10_000
 
@@ -248,6 +249,10 @@ def readings_ingest(
         if new:
             _dirty_hours_mark(new, now=now)
             transaction.on_commit(_enqueue_rollups)
+            project_ids = Sensor.objects.filter(pk__in={key[0] for key in new}).values_list(
+                "project_id", flat=True
+            )
+            rescore_after_readings(project_ids=set(project_ids))
     for row in valid:
         results[row.index] = RowResult(row.index, "accepted" if row.key in new else "duplicate")
     return IngestReport([results[i] for i in range(len(rows))])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects.choices import LANGUAGE_NAMES
+from projects.choices import LANGUAGE_NAMES, AgeBand
 from projects.models import City, Project, ThemeTag
 
 ANSWER_CHOICES = [("unknown", _("Not answered yet")), ("true", _("Yes")), ("false", _("No"))]
@@ -104,4 +104,17 @@ class RejectForm(forms.Form):
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Sent to the coordinators: say what must change."),
+    )
+
+
+class QuestionnaireForm(forms.Form):
+    age_band = forms.ChoiceField(
+        label=_("Your age"),
+        required=False,
+        choices=[("", _("I prefer not to say"))] + list(AgeBand.choices),
+        help_text=_(
+            "Optional and anonymous: only the project's totals are shown, and only to its "
+            "members once at least 10 people answered. It shows whether the project reaches "
+            "every age group of the city."
+        ),
     )

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from projects.choices import MembershipState, Moderation, Role
+from projects.choices import AgeBand, MembershipState, Moderation, Role
 from projects.models import MODERATORS_GROUP, Membership, Project, user_is_moderator
 from projects.services_scores import rescore_request
 
@@ -254,3 +254,20 @@ def membership_remove(*, actor, membership: Membership) -> None:
     project = membership.project
     membership.delete()
     _after_profile_change(project)
+
+
+@transaction.atomic
+def questionnaire_answer(*, actor, project: Project, age_band: str) -> Membership:
+    """Record (or change, or withdraw with "") the member's anonymous age band.
+
+    Only the aggregate over at least 10 answers is ever shown; a change rescores the project.
+    """
+    membership = project.memberships.active().filter(user=actor).first()
+    if membership is None:
+        raise PermissionDenied(_("Only members of the project answer its questionnaire."))
+    if age_band and age_band not in AgeBand.values:
+        raise ValidationError({"age_band": _("Choose one of the age bands.")})
+    membership.age_band = age_band
+    membership.save(update_fields=["age_band"])
+    _after_profile_change(project)
+    return membership

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
@@ -58,21 +59,46 @@ def rescore_request(*, project_ids: Iterable[int]) -> None:
     ids = sorted(set(project_ids))
     if not ids:
         return
-    now = timezone.now()
+    _mark(ids, due=timezone.now())
+    transaction.on_commit(lambda: _enqueue(ids))
+
+
+#: Readings arrive all the time; a project is rescored for them at most this often.
+READINGS_RESCORE_INTERVAL = timedelta(minutes=10)
+
+
+def rescore_after_readings(*, project_ids: Iterable[int]) -> None:
+    """Rescore projects whose readings changed, at most once per interval per project.
+
+    The first batch of a window claims a cache key (Redis in production) for the interval,
+    records a mark due at the window's end and schedules the run for then, so that run sees
+    every reading of the window; later batches in the window find the key and do nothing.
+    """
+    seconds = int(READINGS_RESCORE_INTERVAL.total_seconds())
+    due = [
+        pid for pid in sorted(set(project_ids)) if cache.add(f"rescore-readings:{pid}", 1, seconds)
+    ]
+    if not due:
+        return
+    _mark(due, due=timezone.now() + READINGS_RESCORE_INTERVAL)
+    transaction.on_commit(lambda: _enqueue(due, countdown=seconds))
+
+
+def _mark(ids: list[int], *, due: datetime) -> None:
+    """Upsert the durable marks; `requested_at` is when the sweep may take them."""
     RescoreMark.objects.bulk_create(
-        [RescoreMark(project_id=pid, requested_at=now) for pid in ids],
+        [RescoreMark(project_id=pid, requested_at=due) for pid in ids],
         update_conflicts=True,
         unique_fields=["project"],
         update_fields=["requested_at"],
     )
-    transaction.on_commit(lambda: _enqueue(ids))
 
 
-def _enqueue(ids: list[int]) -> None:
+def _enqueue(ids: list[int], countdown: int | None = None) -> None:
     from projects.tasks import rescore_projects
 
     try:
-        rescore_projects.delay(ids)
+        rescore_projects.apply_async((ids,), countdown=countdown)
     except Exception:  # broker unreachable: the sweep will pick the marks up
         logger.warning("could not enqueue rescore of %s; left to the sweep", ids, exc_info=True)
 

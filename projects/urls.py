@@ -17,6 +17,7 @@ urlpatterns = [
     path("projects/<slug:slug>/reject/", views.project_reject, name="reject"),
     path("projects/<slug:slug>/join/", views.project_join, name="join"),
     path("projects/<slug:slug>/members/", views.project_members, name="members"),
+    path("projects/<slug:slug>/questionnaire/", views.project_questionnaire, name="questionnaire"),
     path("cities/", views.city_list, name="cities"),
     path("cities/<slug:slug>/", views.city_detail, name="city"),
 ]

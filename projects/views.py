@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from projects import services
 from projects.choices import LANGUAGE_NAMES, Role
 from projects.filters import ProjectFilter
-from projects.forms import ProjectForm, RejectForm
+from projects.forms import ProjectForm, QuestionnaireForm, RejectForm
 from projects.models import City, Membership, Project, user_is_moderator
 from projects.presenters import project_map_features
 from projects.presenters_scores import project_score_context
@@ -105,6 +105,11 @@ def project_detail(request, slug: str):
             "can_edit": project.is_editable_by(request.user),
             "is_moderator": user_is_moderator(request.user),
             "member_count": project.memberships.active().count(),
+            "questionnaire": (
+                QuestionnaireForm(initial={"age_band": membership.age_band})
+                if membership and membership.state == "active"
+                else None
+            ),
             "features": project_map_features([project]),
             "languages_offered_text": ", ".join(
                 str(LANGUAGE_NAMES.get(code, code)) for code in project.languages_offered
@@ -234,6 +239,25 @@ def project_members(request, slug: str):
         return redirect("projects:members", slug=slug)
     members = project.memberships.select_related("user").order_by("state", "role", "user__email")
     return render(request, "projects/members.html", {"project": project, "members": members})
+
+
+@login_required
+@require_POST
+def project_questionnaire(request, slug: str):
+    """A member answers (or changes) the anonymous age-band question."""
+    project = _visible_project(request, slug)
+    form = QuestionnaireForm(request.POST)
+    if form.is_valid():
+        try:
+            services.questionnaire_answer(
+                actor=request.user, project=project, age_band=form.cleaned_data["age_band"]
+            )
+            messages.success(request, _("Thank you, your answer was saved."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, _("Choose one of the age bands."))
+    return redirect(project)
 
 
 @login_required

@@ -1,0 +1,76 @@
+"""New readings ask for a rescore of their project, at most once per 10 minutes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from measurements.services import readings_ingest
+from projects.models import RescoreMark
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.measurements.factories import SensorFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+
+@pytest.fixture
+def sensor():
+    cache.clear()
+    user = UserFactory(username="writer")
+    project = ProjectFactory()
+    MembershipFactory(project=project, user=user)
+    return SensorFactory(project=project, owner=user)
+
+
+def rows(sensor, start: int, n: int):
+    return [
+        {
+            "sensor": sensor.pk,
+            "quantity": "pm25",
+            "time": (T0 + timedelta(hours=h)).isoformat(),
+            "value": 5,
+        }
+        for h in range(start, start + n)
+    ]
+
+
+def test_it_marks_the_project_due_at_the_end_of_the_window(sensor, monkeypatch):
+    scheduled = []
+    monkeypatch.setattr(
+        "projects.services_scores._enqueue",
+        lambda ids, countdown=None: scheduled.append((ids, countdown)),
+    )
+    before = timezone.now()
+    readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
+    mark = RescoreMark.objects.get(project=sensor.project)
+    assert mark.requested_at >= before + timedelta(minutes=10)
+
+
+def test_it_asks_only_once_per_window_however_many_batches_arrive(
+    sensor, django_capture_on_commit_callbacks, monkeypatch
+):
+    scheduled = []
+    monkeypatch.setattr(
+        "projects.services_scores._enqueue",
+        lambda ids, countdown=None: scheduled.append((ids, countdown)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
+        readings_ingest(rows=rows(sensor, 3, 3), source="api", actor=sensor.owner)
+        readings_ingest(rows=rows(sensor, 6, 3), source="api", actor=sensor.owner)
+    assert scheduled == [([sensor.project_id], 600)]
+
+
+def test_it_does_not_rescore_for_duplicates_only(
+    sensor, django_capture_on_commit_callbacks, monkeypatch
+):
+    readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
+    RescoreMark.objects.all().delete()
+    cache.clear()
+    readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
+    assert not RescoreMark.objects.exists()
