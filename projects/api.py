@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from projects import services
 from projects.filters import ProjectFilter
-from projects.models import City, Project, ThemeTag
+from projects.models import City, Project, ThemeTag, project_problems
 
 
 class CitySerializer(serializers.ModelSerializer):
@@ -102,18 +102,18 @@ class ProjectSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
+        def current(name, default=None):
+            return attrs.get(name, getattr(self.instance, name, default))
+
         themes = attrs.get("themes", self.instance.themes.all() if self.instance else [])
-        primary = attrs.get("primary_theme", self.instance.primary_theme if self.instance else None)
-        if primary and primary not in {t.code for t in themes}:
-            raise serializers.ValidationError(
-                {"primary_theme": "The primary theme must be one of the themes."}
-            )
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": "The end date is before the start date."}
-            )
+        problems = project_problems(
+            theme_codes=[t.code for t in themes],
+            primary_theme=current("primary_theme"),
+            start_date=current("start_date"),
+            end_date=current("end_date"),
+        )
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 

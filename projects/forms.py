@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import LANGUAGE_NAMES, AgeBand
-from projects.models import City, Project, ThemeTag
+from projects.models import City, Project, ThemeTag, project_problems
 
 ANSWER_CHOICES = [("unknown", _("Not answered yet")), ("true", _("Yes")), ("false", _("No"))]
 SELF_ASSESSMENT = [
@@ -84,14 +84,14 @@ class ProjectForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         themes = data.get("themes")
-        primary = data.get("primary_theme")
-        if themes is not None and primary and primary not in {t.code for t in themes}:
-            self.add_error(
-                "primary_theme", _("The primary theme must be one of the chosen themes.")
-            )
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date is before the start date."))
+        problems = project_problems(
+            theme_codes=None if themes is None else [t.code for t in themes],
+            primary_theme=data.get("primary_theme"),
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
         return data
 
     def content(self) -> dict:

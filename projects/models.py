@@ -99,6 +99,19 @@ class Neighbourhood(models.Model):
         }
 
 
+def project_problems(*, theme_codes, primary_theme, start_date, end_date) -> dict[str, str]:
+    """Rules across fields of a project that the form and the API both apply (one place).
+
+    Returns {field: message}; empty when the values fit together.
+    """
+    problems = {}
+    if theme_codes is not None and primary_theme and primary_theme not in set(theme_codes):
+        problems["primary_theme"] = _("The primary theme must be one of the chosen themes.")
+    if start_date and end_date and end_date < start_date:
+        problems["end_date"] = _("The end date is before the start date.")
+    return problems
+
+
 class ThemeTag(models.Model):
     """One row per Theme code (created by a migration), so projects can carry several themes
     and be filtered by any of them on every database."""
