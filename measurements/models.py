@@ -99,8 +99,14 @@ class Sensor(models.Model):
     """A device or station. Its exact location is private; only `published_lat/lon` go public."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sensors")
+    # Null once the owner deleted their account and chose to leave the readings as
+    # anonymous open data (the exact location is erased then; see the privacy service).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sensors"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sensors",
     )
     name = models.CharField(_("name"), max_length=120)
     kit = models.CharField(_("kit or model"), max_length=120, blank=True)
@@ -121,6 +127,15 @@ class Sensor(models.Model):
     )
     opensensemap_id = models.CharField(
         _("openSenseMap box id"), max_length=40, blank=True, db_index=True
+    )
+    opensensemap_sensor_ids = models.JSONField(
+        _("openSenseMap sensor ids"),
+        default=dict,
+        blank=True,
+        help_text=_("Maps each openSenseMap sensor id of the box to one of our quantity codes."),
+    )
+    quantities = models.ManyToManyField(
+        Quantity, blank=True, related_name="sensors", verbose_name=_("quantities measured")
     )
     device_token_prefix = models.CharField(max_length=8, blank=True, db_index=True, editable=False)
     device_token_digest = models.CharField(max_length=64, blank=True, editable=False)
@@ -259,3 +274,86 @@ class DirtyHour(models.Model):
 
     def __str__(self) -> str:
         return f"dirty {self.sensor_id}/{self.quantity_id} {self.hour:%Y-%m-%dT%H}Z"
+
+
+class DailyRollup(models.Model):
+    """Per sensor, quantity and UTC day, built from the hourly rollups of that day."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="daily")
+    quantity = models.ForeignKey(Quantity, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField()
+    flagged = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    min = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor", "quantity", "day"], name="daily_rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id}/{self.quantity_id} {self.day} n={self.count}"
+
+
+class Invalidation(models.Model):
+    """A coordinator marked a reading invalid: who, when and why are kept; the value is not
+    changed (the reading gets the INVALID flag bit)."""
+
+    reading = models.OneToOneField(Reading, on_delete=models.CASCADE, related_name="invalidation")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+
+    def __str__(self) -> str:
+        return f"reading {self.reading_id} invalidated"
+
+
+class UploadState(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Processing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CsvUpload(models.Model):
+    """A CSV file of readings processed by a Celery job. `offset` and the counters are
+    saved after each chunk, so a job restarted after a crash resumes where it stopped."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    declared_timezone = models.CharField(
+        max_length=64, blank=True, help_text=_("For times written without an offset")
+    )
+    state = models.CharField(max_length=10, choices=UploadState.choices, default=UploadState.QUEUED)
+    offset = models.PositiveBigIntegerField(default=0, help_text="bytes processed so far")
+    rows_done = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error_report = models.FileField(upload_to="upload-errors/%Y/%m/", blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_state_display()})"
+
+    @property
+    def progress(self) -> int:
+        """Percentage of the file's bytes processed (0–100)."""
+        return 100 if self.state == UploadState.DONE else int(100 * self.offset / max(self.size, 1))
