@@ -7,6 +7,7 @@ same transaction, and start the rollup job after commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from measurements.models import DirtyHour, Quantity, Reading, Sensor, Source
 from measurements.validation import Context, QuantityInfo, Rejection, ValidRow, validate_row
 from projects.models import Project
 from projects.services_scores import rescore_after_readings
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
 
@@ -103,6 +106,15 @@ def _writable_ids(*, actor, device: Sensor | None, referenced: set[int]) -> froz
         .values_list("pk", flat=True)
     )
     return frozenset(ids)
+
+
+def _sensor_quantities(sensor_ids: set[int]) -> dict[int, frozenset[int]]:
+    """The quantities each sensor is registered to measure (empty: not configured)."""
+    measured: dict[int, set[int]] = {}
+    through = Sensor.quantities.through.objects.filter(sensor_id__in=sensor_ids)
+    for sensor_id, quantity_id in through.values_list("sensor_id", "quantity_id"):
+        measured.setdefault(sensor_id, set()).add(quantity_id)
+    return {sensor_id: frozenset(ids) for sensor_id, ids in measured.items()}
 
 
 def _hour(time: datetime) -> datetime:
@@ -222,11 +234,11 @@ def readings_ingest(
     if len(rows) > MAX_ROWS:
         raise ValidationError(f"At most {MAX_ROWS} readings per request.")
     now = timezone.now()
+    referenced = _referenced_sensor_ids(rows)
     context = Context(
         quantities=_quantity_infos(),
-        writable_sensor_ids=_writable_ids(
-            actor=actor, device=device, referenced=_referenced_sensor_ids(rows)
-        ),
+        writable_sensor_ids=_writable_ids(actor=actor, device=device, referenced=referenced),
+        sensor_quantities=_sensor_quantities(referenced),
         now=now,
     )
     results: dict[int, RowResult] = {}
@@ -259,9 +271,23 @@ def readings_ingest(
 
 
 def _enqueue_rollups() -> None:
+    """Start the rollup job now; if the broker (Redis) is away, log it and carry on.
+
+    The readings and their DirtyHour marks are already committed, so the periodic sweep
+    (`sweep_dirty_hours`) recomputes those hours once the broker is back: the queue only
+    makes rollups sooner. One quick publish retry (a blip), no more: an ingest must not
+    wait on a dead broker (retry=False is slower: kombu then reconnects with its defaults).
+    """
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
     from measurements.tasks import process_dirty_hours
 
-    process_dirty_hours.delay()
+    try:
+        process_dirty_hours.apply_async(
+            retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_max": 0.2}
+        )
+    except BrokerUnavailable:  # the outbox + sweep catch up; task errors still propagate
+        logger.warning("could not enqueue the rollup job; left to the sweep", exc_info=True)
 
 
 # --- sensors ------------------------------------------------------------------------------
@@ -302,3 +328,59 @@ def sensor_token_rotate(*, actor, sensor: Sensor) -> str:
     if not Sensor.objects.manageable_by(actor).filter(pk=sensor.pk).exists():
         raise PermissionDenied("Only the sensor's owner or a coordinator can change its token.")
     return sensor.device_token_issue()
+
+
+# --- moderation of readings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvalidateReport:
+    """What `reading_invalidate` did: `created` is False when the reading was already invalid."""
+
+    invalidation: Any
+    created: bool
+
+
+def reading_invalidate(*, actor, reading: Reading, reason: str) -> InvalidateReport:
+    """Mark a reading invalid (flag bit INVALID); its value is kept as it arrived.
+
+    Only coordinators of the sensor's project may do it; others get PermissionDenied. The
+    reason is required; who, when and why are kept (`Invalidation`) and written to the
+    audit log; the reading's hour is marked dirty so its hourly and daily rollups leave the
+    reading out once the rollup job has run (at once in the embedded mode).
+    """
+    from citimeasure.audit import audit_record
+    from measurements.models import Invalidation
+    from measurements.quality import INVALID
+    from projects.choices import Role
+
+    if reading.sensor.project.role_of(actor) != Role.COORDINATOR:
+        raise PermissionDenied("Only coordinators of the sensor's project can invalidate readings.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the reading is invalid."})
+    with transaction.atomic():
+        locked = Reading.objects.select_for_update().get(pk=reading.pk)
+        existing = Invalidation.objects.filter(reading=locked).first()
+        if existing is not None:
+            return InvalidateReport(existing, created=False)
+        Reading.objects.filter(pk=locked.pk).update(flags=locked.flags | INVALID)
+        reading.flags = locked.flags | INVALID
+        invalidation = Invalidation.objects.create(reading=locked, by=actor, reason=reason)
+        now = timezone.now()
+        _dirty_hours_mark([(locked.sensor_id, locked.quantity_id, locked.time)], now=now)
+        audit_record(
+            actor=actor,
+            action="reading.invalidate",
+            obj=locked,
+            summary=f"Reading {locked.pk} of sensor {locked.sensor_id} marked invalid",
+            data={
+                "sensor": locked.sensor_id,
+                "quantity": locked.quantity_id,
+                "time": locked.time.astimezone(UTC).isoformat(),
+                "value": locked.value,
+                "reason": reason,
+            },
+        )
+        transaction.on_commit(_enqueue_rollups)
+    return InvalidateReport(invalidation, created=True)
