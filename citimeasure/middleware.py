@@ -79,3 +79,44 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "geolocation=(self), camera=(), microphone=()"
         )
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse request bodies that are too large before anyone reads them: 413 with a JSON
+    `detail` saying the limit, instead of a server struggling with (or a parser silently
+    truncating) a body it should never have accepted.
+
+    The declared Content-Length is what WSGI servers hand Django (a chunked body is
+    de-chunked into a known length first), so checking it is enough. JSON and form bodies
+    may be at most JSON_BODY_MAX_BYTES (10 MB); CSV upload paths (BODY_LIMIT_EXEMPT_PREFIXES)
+    are exempt from that limit and held to CSV_UPLOAD_MAX_BYTES instead, when it is set.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import JsonResponse
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse(
+                {"detail": "The Content-Length header is not a number."}, status=400
+            )
+        limit, what = self._limit(request.path)
+        if limit is not None and length > limit:
+            return JsonResponse(
+                {
+                    "detail": f"The request body is {length} bytes; {what} may be at most "
+                    f"{limit} bytes ({limit // (1024 * 1024)} MB). Send less per request."
+                },
+                status=413,
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _limit(path: str) -> tuple[int | None, str]:
+        if path.startswith(tuple(settings.BODY_LIMIT_EXEMPT_PREFIXES)):
+            return getattr(settings, "CSV_UPLOAD_MAX_BYTES", None), "an upload"
+        return settings.JSON_BODY_MAX_BYTES, "a request body"

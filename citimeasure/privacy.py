@@ -5,7 +5,7 @@ sections with `@export_section("sensors")` (imported from their `ready()` or mod
 so the archive grows with the platform and stays in one place.
 
     >>> sorted(EXPORT_SECTIONS)[:3]
-    ['api_tokens', 'city_roles', 'coordinated_projects']
+    ['api_tokens', 'city_roles', 'consents']
 """
 
 from __future__ import annotations
@@ -18,9 +18,36 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 ExportFunction = Callable[[Any], Any]
+EraseFunction = Callable[..., None]
+
+#: The version of each text a user agrees to; bump it when the text changes, so a stored
+#: Consent says which wording was accepted. The one place these versions live.
+CONSENT_VERSIONS: dict[str, str] = {"signup": "2026-01", "join": "2026-01"}
 
 #: section name → function(user) returning JSON-serialisable data about that user only.
 EXPORT_SECTIONS: dict[str, ExportFunction] = {}
+
+#: name → function(*, user, keep_readings) run inside `account_delete` before the user row
+#: goes, for data that does not simply cascade (e.g. sensors that stay as open data).
+ERASERS: dict[str, EraseFunction] = {}
+
+
+def erase_step(name: str) -> Callable[[EraseFunction], EraseFunction]:
+    """Register a step of account deletion (see `account_delete`)."""
+
+    def register(function: EraseFunction) -> EraseFunction:
+        ERASERS[name] = function
+        return function
+
+    return register
+
+
+def _discover() -> None:
+    """Import every installed app's `privacy` module, so their sections and erase steps are
+    registered without each app wiring itself up in `ready()`."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("privacy")
 
 
 def export_section(name: str) -> Callable[[ExportFunction], ExportFunction]:
@@ -134,8 +161,48 @@ def _two_factor(user) -> list[dict]:
     ]
 
 
+@export_section("consents")
+def _consents(user) -> list[dict]:
+    """What the user agreed to, when, and which version of the text."""
+    return [
+        {
+            "kind": c.kind,
+            "project": c.project.slug if c.project else None,
+            "text_version": c.text_version,
+            "at": _iso(c.at),
+        }
+        for c in user.consents.select_related("project").order_by("at")
+    ]
+
+
+@erase_step("rate_limit_keys")
+def _erase_rate_limit_keys(*, user, keep_readings: bool) -> int:
+    """Drop the sign-in rate-limit counters keyed by the user's addresses (allauth stores a
+    SHA-256 of the address, a pseudonym that would outlive the account for up to the
+    limit's window). Failed-login counters are keyed by host + address and expire within
+    five minutes; they are left to expire."""
+    from allauth.account.models import EmailAddress
+    from allauth.core.internal import ratelimit
+    from django.core.cache import cache
+
+    addresses = {user.email.lower()} | {
+        a.lower() for a in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    }
+    keys = [
+        ratelimit.get_cache_key(None, app="allauth.account", action=action, rate=rate, key=address)
+        for action in ("reset_password", "confirm_email")
+        for rate in ratelimit.get_rates(app="allauth.account", action=action)
+        if rate.per == "key"
+        for address in addresses
+        if address
+    ]
+    cache.delete_many(keys)
+    return len(keys)
+
+
 def user_export(user) -> dict:
     """The whole archive: every registered section, plus when it was made."""
+    _discover()
     data: dict[str, Any] = {"exported_at": timezone.now().isoformat(), "format_version": 1}
     for name, function in EXPORT_SECTIONS.items():
         data[name] = function(user)
@@ -170,9 +237,21 @@ def account_delete_blockers(user):
 
 
 @transaction.atomic
-def account_delete(*, user) -> None:
-    """Erase the account; memberships, e-mail addresses, tokens and authenticators go with it
-    (they cascade), and projects the user created keep existing without their name."""
+def account_delete(*, user, keep_readings: bool = False) -> dict:
+    """Erase the account and return what happened (step name → result).
+
+    Memberships, questionnaire answers, e-mail addresses, tokens, consents and authenticators
+    cascade with the user row; projects the user created keep existing without their name;
+    audit events keep only "user <id>" (their actor link is cleared). Apps' erase steps run
+    first: e.g. the user's sensors are deleted with their readings, or — when `keep_readings`
+    — kept as anonymous open data with the exact location erased. Cached pages or values
+    about the user are dropped with the cache keys the apps name.
+    """
     if account_delete_blockers(user).exists():
         raise ValueError("The user is the only coordinator of a project.")
+    _discover()
+    done: dict[str, Any] = {}
+    for name, function in ERASERS.items():
+        done[name] = function(user=user, keep_readings=keep_readings)
     user.delete()
+    return done

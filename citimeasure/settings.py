@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "citimeasure.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -149,6 +150,8 @@ ACCOUNT_RATE_LIMITS = {
 # attacker locks everyone out. 0 (direct connections) trusts no X-Forwarded-For header.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_ADAPTER = "citimeasure.adapters.AccountAdapter"
+# Adds the required consent checkbox (terms and privacy notice) and records it.
+ACCOUNT_SIGNUP_FORM_CLASS = "citimeasure.forms.SignupConsentForm"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CitiMeasure"
 
@@ -189,7 +192,10 @@ CELERY_BEAT_SCHEDULE = {
     "rescore-sweep": {"task": "projects.tasks.rescore_sweep", "schedule": 60.0},
     # The outbox sweep: dirty hours whose queue message was lost are processed here.
     "dirty-hours-sweep": {"task": "measurements.tasks.sweep_dirty_hours", "schedule": 60.0},
+    # CSV uploads whose job died or whose message was lost are enqueued again (they resume).
+    "csv-uploads-sweep": {"task": "measurements.tasks.csv_uploads_sweep", "schedule": 300.0},
 }
+CSV_UPLOAD_MAX_BYTES = env_int("CSV_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -205,6 +211,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "citimeasure.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "600/min", "user": "1200/min"},
+    # A lost database answers 503 JSON ("try again shortly"), never a traceback.
+    "EXCEPTION_HANDLER": "citimeasure.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CitiMeasure API",
@@ -262,6 +270,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- sessions and request size (issue 5) ------------------------------------------------
+# Sessions end after two weeks even if the browser stays open; logout deletes the row.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# JSON (and other non-upload) request bodies larger than this answer 413 with a JSON
+# "detail"; CSV upload paths have their own, larger limit (CSV_UPLOAD_MAX_BYTES).
+JSON_BODY_MAX_BYTES = 10 * 1024 * 1024
+BODY_LIMIT_EXEMPT_PREFIXES = ("/api/v1/uploads", "/uploads")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("account/privacy/", views.privacy, name="privacy"),
     path("account/privacy/my-data.json", views.privacy_export, name="privacy-export"),
     path("account/delete/", views.account_delete_view, name="account-delete"),
+    path("audit/", views.audit_log, name="audit-log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("citimeasure.api")),

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from citimeasure.audit import audit_record
 from citimeasure.models import ApiToken
 from citimeasure.views_privacy import account_delete_view, privacy, privacy_export  # noqa: F401
 
@@ -26,13 +28,37 @@ class TokenForm(forms.Form):
     )
 
 
+@transaction.atomic
+def token_create(*, actor, name: str) -> tuple[ApiToken, str]:
+    """Issue a personal token and leave a trace in the audit log (never the secret)."""
+    row, secret = ApiToken.issue(user=actor, name=name)
+    audit_record(
+        actor=actor, action="token.create", obj=row, summary=row.name, data={"prefix": row.prefix}
+    )
+    return row, secret
+
+
+@transaction.atomic
+def token_revoke_by(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke a personal token, with an audit event in the same transaction."""
+    token.revoke()
+    audit_record(
+        actor=actor,
+        action="token.revoke",
+        obj=token,
+        summary=token.name,
+        data={"prefix": token.prefix},
+    )
+    return token
+
+
 @login_required
 def tokens(request):
     """List the user's API tokens; create one (its secret is shown on this response only)."""
     new_token = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _row, new_token = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
+        _row, new_token = token_create(actor=request.user, name=form.cleaned_data["name"])
         form = TokenForm()
     rows = ApiToken.objects.filter(user=request.user)
     response = render(
@@ -46,7 +72,7 @@ def tokens(request):
 @require_POST
 def token_revoke(request, pk: int):
     row = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
-    row.revoke()
+    token_revoke_by(actor=request.user, token=row)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": row.name})
     return redirect("tokens")
 
@@ -67,3 +93,34 @@ def admin_login(request: HttpRequest, extra_context: dict | None = None) -> Http
     ):
         target = reverse("admin:index")
     return redirect(target)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log, newest first, for moderators only (404 for everyone else, so the page
+    does not even admit to existing). `?action=` narrows it to one kind of event."""
+    from django.core.paginator import Paginator
+    from django.http import Http404
+
+    from citimeasure.models import AuditEvent
+    from projects.models import user_is_moderator
+
+    if not user_is_moderator(request.user):
+        raise Http404
+    actions = list(
+        AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    )
+    events = AuditEvent.objects.select_related("actor")
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    response = render(
+        request,
+        "audit/log.html",
+        {"page": page, "actions": actions, "action": action},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -28,6 +28,20 @@ class DeleteAccountForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    readings = forms.ChoiceField(
+        label=gettext_lazy("The readings of your sensors"),
+        choices=[
+            (
+                "keep",
+                gettext_lazy(
+                    "Keep them in their projects as anonymous open data (the sensor loses your "
+                    "name and its exact location)"
+                ),
+            ),
+            ("delete", gettext_lazy("Delete them with my sensors")),
+        ],
+        widget=forms.RadioSelect,
+    )
     confirm = forms.BooleanField(
         label=gettext_lazy("I understand that my account and my data will be erased for good."),
     )
@@ -92,6 +106,6 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         return _page(request, form, status=400)
     user = request.user
     logout(request)
-    account_delete(user=user)
+    account_delete(user=user, keep_readings=form.cleaned_data["readings"] == "keep")
     messages.success(request, _("Your account and your personal data have been deleted."))
     return redirect("projects:home")

@@ -25,7 +25,9 @@ from measurements import airrohr, services
 from measurements.authentication import DeviceOrApiTokenAuthentication
 from measurements.models import HourlyRollup, Quantity, Reading, Sensor, Source
 from measurements.quality import flag_names
+from measurements.selectors import latest_values
 from measurements.validation import Rejection, parse_time
+from projects.models import Project
 
 MAX_SERIES_DAYS = 400
 
@@ -84,14 +86,20 @@ class ReadingsView(APIView):
             OpenApiParameter("quantity", str),
             OpenApiParameter("start", str, description="ISO 8601 with offset, inclusive"),
             OpenApiParameter("end", str, description="ISO 8601 with offset, exclusive"),
+            OpenApiParameter("project", str, description="project slug"),
+            OpenApiParameter(
+                "bbox", str, description="minlon,minlat,maxlon,maxlat on published locations"
+            ),
+            OpenApiParameter("quality", str, enum=["ok", "flagged"]),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
         responses={200: dict},
     )
     def get(self, request):
         # A device token writes for its sensor; it never reads with its owner's rights.
         reader = AnonymousUser() if isinstance(request.auth, Sensor) else request.user
-        sensors = Sensor.objects.visible_to(reader)
-        readings = Reading.objects.filter(sensor__in=sensors)
+        sensors = _readings_sensor_filter(request, Sensor.objects.visible_to(reader))
+        readings = _readings_quality_filter(request, Reading.objects.filter(sensor__in=sensors))
         if request.query_params.get("sensor"):
             try:
                 sensor_id = int(request.query_params["sensor"])
@@ -102,6 +110,8 @@ class ReadingsView(APIView):
         if quantity is not None:
             readings = readings.filter(quantity=quantity)
         readings = readings.between(_time_param(request, "start"), _time_param(request, "end"))
+        if request.query_params.get("format") == "csv":
+            return _readings_csv(request, readings)
         paginator = ReadingCursorPagination()
         page = paginator.paginate_queryset(readings, request, view=self)
         codes = dict(Quantity.objects.values_list("id", "code"))
@@ -118,6 +128,13 @@ class ReadingsView(APIView):
                 for r in page
             ]
         )
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=csv` is answered by a streamed CSV response built by hand; errors on the
+        # way (a bad bbox) are still JSON, so DRF must not look for a "csv" renderer.
+        if request.query_params.get("format") == "csv":
+            return self.get_renderers()[0], self.get_renderers()[0].media_type
+        return super().perform_content_negotiation(request, force)
 
     @extend_schema(request=dict, responses={200: dict, 201: dict, 400: dict, 403: dict, 413: dict})
     def post(self, request):
@@ -148,6 +165,68 @@ class ReadingsView(APIView):
         except DjangoValidationError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(report.as_dict(), status=_ingest_status(report))
+
+
+def _bbox_param(request) -> tuple[float, float, float, float] | None:
+    """`bbox=minlon,minlat,maxlon,maxlat` as four floats, or None when absent."""
+    raw = request.query_params.get("bbox")
+    if not raw:
+        return None
+    try:
+        minlon, minlat, maxlon, maxlat = (float(part) for part in raw.split(","))
+    except ValueError:
+        minlon = None
+    if minlon is None or not (-180 <= minlon <= maxlon <= 180 and -90 <= minlat <= maxlat <= 90):
+        raise exceptions.ValidationError(
+            {
+                "bbox": f"{raw!r} is not a bounding box; give minlon,minlat,maxlon,maxlat "
+                "in degrees, e.g. 5.0,52.0,5.2,52.2."
+            }
+        )
+    return minlon, minlat, maxlon, maxlat
+
+
+def _readings_sensor_filter(request, sensors):
+    """Narrow the visible sensors by `project` (slug) and `bbox` (published locations only:
+    filtering on the exact point would let a caller home in on it box by box)."""
+    if request.query_params.get("project"):
+        sensors = sensors.filter(project__slug=request.query_params["project"])
+    bbox = _bbox_param(request)
+    if bbox is not None:
+        minlon, minlat, maxlon, maxlat = bbox
+        sensors = sensors.filter(
+            published_lon__gte=minlon,
+            published_lon__lte=maxlon,
+            published_lat__gte=minlat,
+            published_lat__lte=maxlat,
+        )
+    return sensors
+
+
+def _readings_quality_filter(request, readings):
+    """`quality=ok`: readings without any flag; `quality=flagged`: with at least one."""
+    quality = request.query_params.get("quality")
+    if not quality:
+        return readings
+    if quality == "ok":
+        return readings.filter(flags=0)
+    if quality == "flagged":
+        return readings.exclude(flags=0)
+    raise exceptions.ValidationError({"quality": "Give quality=ok or quality=flagged."})
+
+
+def _readings_csv(request, readings):
+    """The filtered readings as a streamed CSV, with a licence column per row; the header
+    names the licence when one project was asked for."""
+    from measurements.exports import licence_label, readings_csv_response
+
+    slug = request.query_params.get("project")
+    project = Project.objects.filter(slug=slug).first() if slug else None
+    return readings_csv_response(
+        readings,
+        filename=f"{slug or 'readings'}.csv",
+        licence=licence_label(project) if project else "see the licence column",
+    )
 
 
 def _ingest_status(report: services.IngestReport) -> int:
@@ -196,9 +275,18 @@ class SensorsView(APIView):
         sensors = Sensor.objects.visible_to(request.user).select_related("project").order_by("pk")
         if request.query_params.get("project"):
             sensors = sensors.filter(project__slug=request.query_params["project"])
-        return Response(
-            {"type": "FeatureCollection", "features": [sensor_feature(s) for s in sensors]}
-        )
+        sensors = list(sensors)
+        # Latest hourly mean per quantity, from the rollups (never the raw table).
+        latest = latest_values(s.pk for s in sensors)
+        features = []
+        for sensor in sensors:
+            feature = sensor_feature(sensor)
+            feature["properties"]["latest"] = {
+                code: {**v, "hour": v["hour"].isoformat().replace("+00:00", "Z")}
+                for code, v in latest.get(sensor.pk, {}).items()
+            }
+            features.append(feature)
+        return Response({"type": "FeatureCollection", "features": features})
 
 
 def series_points(sensor: Sensor, quantity: Quantity, start: datetime, end: datetime) -> list[dict]:

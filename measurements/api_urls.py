@@ -2,11 +2,19 @@
 
 from django.urls import path
 
-from measurements import api
+from measurements import api, api_series, api_uploads
 
 urlpatterns = [
     path("readings/", api.ReadingsView.as_view(), name="readings"),
+    path("uploads/", api_uploads.UploadsView.as_view(), name="uploads"),
+    path("uploads/<int:pk>/", api_uploads.UploadDetailView.as_view(), name="upload"),
+    path(
+        "ingest/opensensemap/boxes/<str:box_id>/data",
+        api_uploads.OpenSenseMapView.as_view(),
+        name="ingest-opensensemap",
+    ),
     path("sensors/", api.SensorsView.as_view(), name="sensors"),
+    path("series/", api_series.SeriesView.as_view(), name="series"),
     path("sensors/<int:pk>/series/", api.SensorSeriesView.as_view(), name="sensor-series"),
     path(
         "ingest/sensor-community/",

@@ -72,13 +72,36 @@ class IngestReport:
         }
 
 
-def _quantity_infos() -> dict[str, QuantityInfo]:
-    return {
-        q.code: QuantityInfo(
-            q.id, q.code, q.unit, q.hard_min, q.hard_max, q.plausible_min, q.plausible_max
-        )
-        for q in Quantity.objects.all()
-    }
+def _quantity_registry(
+    sensor_ids: Iterable[int],
+) -> tuple[dict[str, QuantityInfo], dict[int, frozenset[int]]]:
+    """The quantity registry and, in the same query, the quantities each of `sensor_ids` is
+    registered to measure (a sensor without any is absent: not configured).
+
+    One round trip instead of two, and always current: quantities are read, not cached, so
+    a quantity added or changed a moment ago (or in a test) is seen at once. A LEFT JOIN
+    keeps every quantity; each registration adds a row for its quantity, e.g. 15 quantities
+    and 10 sensors measuring pm25 give 15 + 9 rows.
+    """
+    ids = sorted(sensor_ids)
+    quote = connection.ops.quote_name
+    through = Sensor.quantities.through._meta.db_table
+    joined = f"sq.sensor_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
+    sql = (
+        "SELECT q.id, q.code, q.unit, q.hard_min, q.hard_max, q.plausible_min, "
+        f"q.plausible_max, sq.sensor_id FROM {quote(Quantity._meta.db_table)} q "
+        f"LEFT JOIN {quote(through)} sq ON sq.quantity_id = q.id AND {joined}"
+    )
+    infos: dict[str, QuantityInfo] = {}
+    measured: dict[int, set[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for qid, code, unit, hard_min, hard_max, low, high, sensor_id in cursor.fetchall():
+            if code not in infos:
+                infos[code] = QuantityInfo(qid, code, unit, hard_min, hard_max, low, high)
+            if sensor_id is not None:
+                measured.setdefault(sensor_id, set()).add(qid)
+    return infos, {sensor_id: frozenset(q) for sensor_id, q in measured.items()}
 
 
 def _referenced_sensor_ids(rows: Sequence[Any]) -> set[int]:
@@ -94,27 +117,23 @@ def _referenced_sensor_ids(rows: Sequence[Any]) -> set[int]:
     return ids
 
 
-def _writable_ids(*, actor, device: Sensor | None, referenced: set[int]) -> frozenset[int]:
-    """A device token writes to its own sensor only; a user to the sensors of their projects."""
+def _writable_projects(*, actor, device: Sensor | None, referenced: set[int]) -> dict[int, int]:
+    """The sensors the writer may write to, each with its project (for the rescore).
+
+    A device token writes to its own sensor only (no query: the authenticated sensor is at
+    hand); a user to the active sensors of the projects they actively belong to.
+    """
     if device is not None:
-        return frozenset({device.pk}) if device.is_active else frozenset()
+        return {device.pk: device.project_id} if device.is_active else {}
     if not referenced:
-        return frozenset()
-    ids = (
+        return {}
+    pairs = (
         Sensor.objects.writable_by(actor)
         .filter(pk__in=referenced, is_active=True)
-        .values_list("pk", flat=True)
+        .order_by()
+        .values_list("pk", "project_id")
     )
-    return frozenset(ids)
-
-
-def _sensor_quantities(sensor_ids: set[int]) -> dict[int, frozenset[int]]:
-    """The quantities each sensor is registered to measure (empty: not configured)."""
-    measured: dict[int, set[int]] = {}
-    through = Sensor.quantities.through.objects.filter(sensor_id__in=sensor_ids)
-    for sensor_id, quantity_id in through.values_list("sensor_id", "quantity_id"):
-        measured.setdefault(sensor_id, set()).add(quantity_id)
-    return {sensor_id: frozenset(ids) for sensor_id, ids in measured.items()}
+    return dict(pairs)
 
 
 def _hour(time: datetime) -> datetime:
@@ -125,12 +144,14 @@ def _hour(time: datetime) -> datetime:
 
 
 def _insert_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> set[tuple]:
-    """Insert rows that are not stored yet; return the keys (sensor, quantity, time) that were new.
+    """Insert rows that are not stored yet and mark their hours dirty; return the keys
+    (sensor, quantity, time) that were new.
 
-    PostgreSQL: COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING
-    RETURNING — fast, and a concurrent identical batch waits on the unique index and then
-    sees its rows as duplicates. SQLite (embedded mode, one writer at a time): look up the
-    existing keys, then bulk_create(ignore_conflicts=True).
+    PostgreSQL: one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, fed by array
+    parameters (small batches) or by a temporary table filled with COPY (large ones), with
+    the dirty-hour upsert in the same statement — a concurrent identical batch waits on the
+    unique index and then sees its rows as duplicates. SQLite (embedded mode, one writer at
+    a time): look up the existing keys, then bulk_create(ignore_conflicts=True), then mark.
     """
     if not rows:
         return set()
@@ -139,32 +160,66 @@ def _insert_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime)
     return _insert_new_generic(rows, source=source, received_at=received_at)
 
 
+# Up to this many rows travel as array parameters of one INSERT; more are COPYed into a
+# temporary table first (two extra statements, then cheaper per row). Measured with
+# tests/benchmarks (see RESULTS.md): a single reading costs 1 round trip instead of 4.
+SMALL_BATCH = 200
+_STAGE_COLUMNS = "sensor_id, quantity_id, time, value, flags, idx"
+
+
 def _insert_new_postgresql(
     rows: Sequence[ValidRow], *, source: str, received_at: datetime
 ) -> set[tuple]:
     table = Reading._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS reading_stage")
+        if len(rows) <= SMALL_BATCH:
+            staged = (
+                "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], "
+                f"%s::float8[], %s::integer[], %s::integer[]) AS t({_STAGE_COLUMNS})"
+            )
+            params = [list(column) for column in zip(*_stage_rows(rows), strict=True)]
+        else:
+            _stage_copy(cursor, rows)
+            staged, params = "SELECT * FROM reading_stage", []
         cursor.execute(
-            "CREATE TEMP TABLE reading_stage (sensor_id bigint, quantity_id smallint, "
-            "time timestamptz, value double precision, flags integer) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(
-            "COPY reading_stage (sensor_id, quantity_id, time, value, flags) FROM STDIN"
-        ) as copy:
-            for r in rows:
-                copy.write_row((r.sensor_id, r.quantity_id, r.time, r.value, r.flags))
-        cursor.execute(
+            f"WITH staged AS ({staged}), new AS ("
             f"INSERT INTO {table} "
             "(sensor_id, quantity_id, time, value, flags, source, received_at) "
-            "SELECT sensor_id, quantity_id, time, value, flags, %s, %s FROM reading_stage "
+            "SELECT sensor_id, quantity_id, time, value, flags, %s, %s FROM staged "
             # One key order for every writer, so overlapping batches cannot deadlock.
             "ORDER BY sensor_id, quantity_id, time "
             "ON CONFLICT (sensor_id, quantity_id, time) DO NOTHING "
-            "RETURNING sensor_id, quantity_id, time",
-            [source, received_at],
+            "RETURNING sensor_id, quantity_id, time), "
+            # The same marks as `_dirty_hours_mark` (sorted, so concurrent ingests lock them
+            # in one order), without another round trip.
+            f"marked AS (INSERT INTO {DirtyHour._meta.db_table} "
+            "(sensor_id, quantity_id, hour, marked_at) "
+            "SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', time, 'UTC'), %s "
+            "FROM new ORDER BY 1, 2, 3 "
+            "ON CONFLICT (sensor_id, quantity_id, hour) "
+            "DO UPDATE SET marked_at = EXCLUDED.marked_at) "
+            # Keys are unique within a batch, so the join finds each new row's position; a
+            # small integer back instead of a timestamp to parse per row.
+            "SELECT staged.idx FROM staged JOIN new USING (sensor_id, quantity_id, time)",
+            [*params, source, received_at, received_at],
         )
-        return {(s, q, t.astimezone(UTC)) for s, q, t in cursor.fetchall()}
+        return {rows[idx].key for (idx,) in cursor.fetchall()}
+
+
+def _stage_rows(rows: Sequence[ValidRow]) -> Iterable[tuple]:
+    for position, r in enumerate(rows):
+        yield r.sensor_id, r.quantity_id, r.time, r.value, r.flags, position
+
+
+def _stage_copy(cursor, rows: Sequence[ValidRow]) -> None:
+    cursor.execute("DROP TABLE IF EXISTS reading_stage")
+    cursor.execute(
+        "CREATE TEMP TABLE reading_stage (sensor_id bigint, quantity_id smallint, "
+        "time timestamptz, value double precision, flags integer, idx integer) ON COMMIT DROP"
+    )
+    with cursor.cursor.copy(f"COPY reading_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
+        for row in _stage_rows(rows):
+            copy.write_row(row)
 
 
 def _insert_new_generic(
@@ -201,7 +256,10 @@ def _insert_new_generic(
         ignore_conflicts=True,
         batch_size=1000,
     )
-    return keys - existing
+    new = keys - existing
+    if new:
+        _dirty_hours_mark(new, now=received_at)
+    return new
 
 
 # --- ingestion ----------------------------------------------------------------------------
@@ -234,11 +292,16 @@ def readings_ingest(
     if len(rows) > MAX_ROWS:
         raise ValidationError(f"At most {MAX_ROWS} readings per request.")
     now = timezone.now()
-    referenced = _referenced_sensor_ids(rows)
+    project_of = _writable_projects(
+        actor=actor, device=device, referenced=_referenced_sensor_ids(rows)
+    )
+    # Registrations of sensors the writer may not write to are never consulted (such rows
+    # are rejected as unknown_sensor first), so only the writable ones are read.
+    quantities, sensor_quantities = _quantity_registry(project_of)
     context = Context(
-        quantities=_quantity_infos(),
-        writable_sensor_ids=_writable_ids(actor=actor, device=device, referenced=referenced),
-        sensor_quantities=_sensor_quantities(referenced),
+        quantities=quantities,
+        writable_sensor_ids=frozenset(project_of),
+        sensor_quantities=sensor_quantities,
         now=now,
     )
     results: dict[int, RowResult] = {}
@@ -259,12 +322,8 @@ def readings_ingest(
     with transaction.atomic():
         new = _insert_new(valid, source=source, received_at=now)
         if new:
-            _dirty_hours_mark(new, now=now)
             transaction.on_commit(_enqueue_rollups)
-            project_ids = Sensor.objects.filter(pk__in={key[0] for key in new}).values_list(
-                "project_id", flat=True
-            )
-            rescore_after_readings(project_ids=set(project_ids))
+            rescore_after_readings(project_ids={project_of[key[0]] for key in new})
     for row in valid:
         results[row.index] = RowResult(row.index, "accepted" if row.key in new else "duplicate")
     return IngestReport([results[i] for i in range(len(rows))])

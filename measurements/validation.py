@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from measurements import quality
 from measurements.units import UnknownUnit, unit_convert
@@ -92,6 +93,62 @@ def parse_time(raw: Any, *, index: int) -> datetime:
             f"add one, e.g. {raw}Z or {raw}+02:00.",
         )
     return parsed.astimezone(UTC)
+
+
+def timezone_resolve(name: str) -> ZoneInfo:
+    """The IANA time zone called `name` (e.g. "Europe/Amsterdam"); ValueError if unknown."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(
+            f"Unknown time zone {name!r}; use an IANA name such as Europe/Amsterdam."
+        ) from None
+
+
+def localize(naive: datetime, tz: ZoneInfo, *, raw: str, index: int) -> datetime:
+    """Attach `tz` to a wall-clock time, refusing the two cases where that is a guess.
+
+    When clocks go back (Europe/Amsterdam, 2024-10-27) the hour 02:00–02:59 happens twice:
+    02:30 is 00:30Z (fold=0, CEST) *or* 01:30Z (fold=1, CET) — ambiguous, rejected.
+    When clocks go forward (2024-03-31) 02:00–02:59 never happens: 02:30 is non-existent,
+    rejected. Detection: the two folds give different offsets (ambiguous), or the time does
+    not survive a round trip through UTC (non-existent).
+    """
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        raise Rejection(
+            index,
+            "time_nonexistent",
+            f"Row {index}: {raw!r} does not exist in {tz.key} (the clocks were put forward); "
+            "write the time with its UTC offset.",
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise Rejection(
+            index,
+            "time_ambiguous",
+            f"Row {index}: {raw!r} happened twice in {tz.key} (the clocks were put back); "
+            "write the time with its UTC offset, e.g. +02:00 or +01:00.",
+        )
+    return first.astimezone(UTC)
+
+
+def parse_local_time(raw: Any, *, tz: ZoneInfo | None, index: int) -> datetime:
+    """Like `parse_time`, but a time without an offset is read in the declared zone `tz`.
+
+    Only CSV uploads declare a zone (spreadsheets rarely write offsets); without one, a time
+    without an offset is rejected exactly as by the API.
+    """
+    if tz is None or not isinstance(raw, str) or not raw.strip():
+        return parse_time(raw, index=index)
+    text = raw.strip()
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    except ValueError:
+        return parse_time(raw, index=index)  # raises the usual time_invalid
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    return localize(parsed, tz, raw=raw, index=index)
 
 
 def check_time(time: datetime, *, now: datetime, index: int) -> None:
@@ -176,6 +233,9 @@ def validate_row(row: Any, *, index: int, context: Context) -> ValidRow:
         )
     sensor_id = resolve_sensor(row.get("sensor"), context=context, index=index)
     quantity = resolve_quantity(row.get("quantity"), context=context, index=index)
+    # A sensor with no quantities configured accepts any known quantity: most residents
+    # register a sensor before (or without) listing what it measures, and rejecting
+    # everything then would silently lose their first readings.
     allowed = context.sensor_quantities.get(sensor_id)
     if allowed and quantity.id not in allowed:
         raise Rejection(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, permissions, serializers, viewsets
@@ -15,7 +16,17 @@ from projects.filters import ProjectFilter
 from projects.models import City, Project, ThemeTag, project_problems
 
 
+def optional_url(**kwargs) -> serializers.CharField:
+    """A URL that may be empty: validated as a URL when given, documented as a plain string
+    (an empty string is not a valid `format: uri`, and we do not invent nulls)."""
+    return serializers.CharField(
+        max_length=500, required=False, allow_blank=True, validators=[URLValidator()], **kwargs
+    )
+
+
 class CitySerializer(serializers.ModelSerializer):
+    source = optional_url(read_only=True)
+
     class Meta:
         model = City
         fields = [
@@ -38,6 +49,8 @@ class ProjectSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="project-detail", lookup_field="slug")
     page = serializers.SerializerMethodField()
     member_count = serializers.SerializerMethodField()
+    website = optional_url()
+    source = optional_url(read_only=True)
     languages_offered = serializers.ListField(
         child=serializers.CharField(max_length=8), required=False
     )

@@ -67,7 +67,12 @@ def explain_spatial_equity(params: dict) -> str:
         + lean
     )
     top = params.get("richest")
-    if top:
+    if top and top.get("fifth") == 4:
+        text += " " + _(
+            "%(sensors)s %% of this project's sensors stand in the richest fifth of "
+            "neighbourhoods, where %(residents)s %% of residents live."
+        ) % {"sensors": _pct(top["sensors"]), "residents": _pct(top["residents"])}
+    elif top:
         text += " " + _(
             "%(sensors)s %% of this project's sensors stand in the richest neighbourhoods, "
             "where %(residents)s %% of residents live."
@@ -101,6 +106,34 @@ def explain_access(params: dict) -> str:
     return _("%(points)s of 100 points from the project's own answers about who can take part.") % {
         "points": params["points"]
     }
+
+
+def explain_city_equity(values: dict) -> str:
+    """The city page's sentence on all its published projects' active sensors together."""
+    ci = values.get("ci")
+    if ci is None:
+        return _(
+            "Not enough data: this needs active sensors in at least two neighbourhoods with a "
+            "known population and income."
+        )
+    if ci > 0.05:
+        lean = _("The city's sensors lean towards neighbourhoods where richer residents live.")
+    elif ci < -0.05:
+        lean = _("The city's sensors lean towards neighbourhoods where poorer residents live.")
+    else:
+        lean = _("The city's sensors are spread roughly in proportion to where people live.")
+    text = (
+        _("Concentration index %(ci)s (0 = even, +1 = only in the richest areas). ")
+        % {"ci": f"{ci:.3f}"}
+        + lean
+    )
+    top = values.get("richest")
+    if top and top.get("fifth") == 4:
+        text += " " + _(
+            "%(sensors)s %% of the city's active sensors stand in the richest fifth of "
+            "neighbourhoods, where %(residents)s %% of residents live."
+        ) % {"sensors": _pct(top["sensors"]), "residents": _pct(top["residents"])}
+    return text
 
 
 _EXPLAINERS = {

@@ -8,9 +8,13 @@ from 10 answers on; nothing here ever returns it to anyone else.
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from projects import scoring
 from projects.choices import AgeBand, MembershipState, Moderation
@@ -20,6 +24,7 @@ from projects.explanations import (
     METRIC_NAMES,
     NOT_ENOUGH_DATA,
     explain,
+    explain_city_equity,
 )
 from projects.models import CityStat, Membership, Project, Score, ScoreKind
 
@@ -265,4 +270,225 @@ def latest_city_stats(cities=None) -> list[dict]:
                 **stat.values,
             }
         )
+    return rows
+
+
+MIN_COMPARED, MAX_COMPARED = 2, 5
+
+
+def split_slugs(values: list[str]) -> list[str]:
+    """Slugs from `?projects=a,b` or `?projects=a&projects=b`, first occurrence kept."""
+    slugs: list[str] = []
+    for raw in values:
+        for slug in (s.strip() for s in raw.split(",")):
+            if slug and slug not in slugs:
+                slugs.append(slug)
+    return slugs
+
+
+# --- compare chart, city maps ------------------------------------------------------------
+
+#: The compare chart shows the daily means of this many days, up to today.
+CHART_DAYS = 90
+
+
+def compare_chart(projects: list[Project], *, today: date | None = None) -> list[dict]:
+    """For each quantity at least two of `projects` measured in the last 90 days, their
+    daily means on one time axis (uPlot's shape: `x` in Unix seconds, one `y` per project,
+    null where that project has no mean that day)."""
+    from measurements import selectors
+
+    if len(projects) < 2:
+        return []
+    end = today or timezone.localdate()
+    start = end - timedelta(days=CHART_DAYS - 1)
+    ids = [p.pk for p in projects]
+    measured = selectors.quantities_measured(ids, start, end)
+    counts = Counter(code for codes in measured.values() for code in codes)
+    charts = []
+    for code in sorted(c for c, n in counts.items() if n >= 2):
+        means = selectors.daily_means(ids, code, start, end)
+        days = sorted({d for per_day in means.values() for d in per_day})
+        charts.append(
+            {
+                "quantity": code,
+                "x": [int(datetime.combine(d, time(12), tzinfo=UTC).timestamp()) for d in days],
+                "series": [
+                    {
+                        "label": p.title,
+                        "y": [
+                            None if means[p.pk].get(d) is None else round(means[p.pk][d], 3)
+                            for d in days
+                        ],
+                    }
+                    for p in projects
+                    if code in measured[p.pk]
+                ],
+            }
+        )
+    return charts
+
+
+def compare_payload(projects: list[Project]) -> list[dict]:
+    """The API's side-by-side view: per project its profile answers, scores, raw metrics and
+    percentile ranks, and each inclusivity component per city."""
+    result = []
+    for project, column in zip(projects, compare_columns(projects), strict=True):
+        result.append(
+            {
+                "slug": project.slug,
+                "title": project.title,
+                "cities": [c.slug for c in project.cities.all()],
+                "profile": {
+                    "primary_theme": project.primary_theme,
+                    "status": project.status,
+                    "initiator_type": project.initiator_type,
+                    "participation_level": project.participation_level,
+                    "licence": project.licence,
+                    "impact_level": project.impact_level,
+                    "languages_offered": project.languages_offered or [],
+                },
+                "inclusivity": column["inclusivity"],
+                "comparison": column["comparison"],
+                "metrics": {
+                    m["key"]: {"value": m["value"], "percentile_rank": m["rank"]}
+                    for m in column["metrics"]
+                },
+                "components": {
+                    comp["key"]: [
+                        {"city": cell["city"], "value": cell["value"]} for cell in comp["cells"]
+                    ]
+                    for comp in column["components"]
+                },
+            }
+        )
+    return result
+
+
+def _per_ten_thousand(sensors: int, population: int | None) -> float | None:
+    value = scoring.per_ten_thousand(sensors, population)
+    return None if value is None else float(value)
+
+
+def city_choropleth(city, stat: dict | None) -> dict:
+    """The city's neighbourhoods as GeoJSON polygons with their active sensors per 10,000
+    residents, from the latest city statistics.
+
+    Only the per-neighbourhood counts the scoring job stored leave the server, never a
+    sensor's point. `per_10k` is null where the population is unknown or zero, and every
+    count is null before the first computation.
+    """
+    counts = (stat or {}).get("neighbourhood_sensors")
+    features = []
+    for n in city.neighbourhoods.order_by("code"):
+        if not n.boundary:
+            continue
+        sensors = None if counts is None else counts.get(n.code, 0)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": n.boundary,
+                "properties": {
+                    "code": n.code,
+                    "name": n.name,
+                    "population": n.population,
+                    "sensors": sensors,
+                    "per_10k": None
+                    if sensors is None
+                    else _per_ten_thousand(sensors, n.population),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def cities_map_features(stats: list[dict]) -> dict:
+    """One point per city (its public centre) with its active sensors per 10,000 residents."""
+    features = []
+    for row in stats:
+        city = row["city"]
+        if city.lat is None or city.lon is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [city.lon, city.lat]},
+                "properties": {
+                    "name": row["name"],
+                    "url": city.get_absolute_url(),
+                    "sensors_per_10k": row.get("sensors_per_10k"),
+                    "active_sensors": row.get("active_sensors"),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def public_city_stat(row: dict) -> dict:
+    """A city-statistics row for the API, without the model object."""
+    return {k: v for k, v in row.items() if k != "city"}
+
+
+def city_equity(stat: dict | None) -> dict | None:
+    """The city's equity index (CI of all its projects' active sensors) and its sentence;
+    None before the first computation."""
+    if stat is None:
+        return None
+    return {
+        "ci": stat.get("ci"),
+        "spatial_equity": stat.get("spatial_equity"),
+        "explanation": explain_city_equity(stat),
+    }
+
+
+#: The profile answers shown side by side on the compare page, in the profile form's order.
+PROFILE_FIELDS = (
+    "initiator_type",
+    "status",
+    "goal",
+    "what_is_measured",
+    "sensor_kits",
+    "role_residents",
+    "role_municipality",
+    "costs",
+    "results_return",
+    "policy_impact",
+    "impact_level",
+    "free_to_join",
+    "non_digital_option",
+    "recruits_underrepresented",
+    "results_shared",
+    "locations_protected",
+)
+
+
+def _answer(project: Project, name: str) -> str:
+    value = getattr(project, name)
+    display = getattr(project, f"get_{name}_display", None)
+    if display is not None:
+        return str(display())
+    if value is None or value == "":
+        return "–"
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value)
+
+
+def profile_rows(projects: list[Project]) -> list[dict]:
+    """Per profile question, each project's answer ("–" where unanswered)."""
+    rows = [
+        {
+            "label": str(Project._meta.get_field(name).verbose_name).capitalize(),
+            "cells": [_answer(p, name) for p in projects],
+        }
+        for name in PROFILE_FIELDS
+    ]
+    rows.append(
+        {
+            "label": str(Project._meta.get_field("languages_offered").verbose_name).capitalize(),
+            "cells": [", ".join(p.languages_offered or []) or "–" for p in projects],
+        }
+    )
     return rows

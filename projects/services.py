@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from citimeasure.audit import audit_record
 from projects.choices import AgeBand, MembershipState, Moderation, Role
 from projects.models import MODERATORS_GROUP, Membership, Project, user_is_moderator
 from projects.services_scores import rescore_request
@@ -147,6 +148,7 @@ def project_publish(*, actor, project: Project) -> Project:
     project.moderation = Moderation.PUBLISHED
     project.published_at = timezone.now()
     project.save(update_fields=["moderation", "published_at", "updated_at"])
+    audit_record(actor=actor, action="project.publish", obj=project, summary=project.slug)
     _notify(
         recipients=_coordinator_emails(project),
         subject=_("Your project is published: %(title)s") % {"title": project.title},
@@ -173,6 +175,13 @@ def project_reject(*, actor, project: Project, reason: str) -> Project:
     project.moderation = Moderation.REJECTED
     project.rejection_reason = reason
     project.save(update_fields=["moderation", "rejection_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="project.reject",
+        obj=project,
+        summary=project.slug,
+        data={"reason": reason},
+    )
     _notify(
         recipients=_coordinator_emails(project),
         subject=_("Your project needs changes: %(title)s") % {"title": project.title},
@@ -187,18 +196,32 @@ def project_reject(*, actor, project: Project, reason: str) -> Project:
 
 
 @transaction.atomic
-def membership_request(*, actor, project: Project) -> Membership:
-    """A verified resident asks to join a published project; coordinators decide."""
+def membership_request(*, actor, project: Project, consent_version: str) -> Membership:
+    """A verified resident asks to join a published project; coordinators decide.
+
+    `consent_version` is the version of the participation text the resident agreed to
+    (`citimeasure.privacy.CONSENT_VERSIONS["join"]`); it is recorded with the time, so we can
+    show later what exactly they agreed to.
+    """
+    from citimeasure.models import Consent
+
     if not user_can_contribute(actor):
         raise PermissionDenied(_("Verify your e-mail address before joining a project."))
     if project.moderation != Moderation.PUBLISHED:
         raise ValidationError(_("Only published projects take new members."))
+    if not consent_version:
+        raise ValidationError(
+            {"consent": _("Agree to how the project uses your data before joining.")}
+        )
     membership, created = Membership.objects.get_or_create(
         project=project,
         user=actor,
         defaults={"state": MembershipState.REQUESTED, "role": Role.PARTICIPANT},
     )
     if created:
+        Consent.objects.create(
+            user=actor, kind=Consent.Kind.JOIN, project=project, text_version=consent_version
+        )
         _notify(
             recipients=_coordinator_emails(project),
             subject=_("Someone asks to join %(title)s") % {"title": project.title},
@@ -221,6 +244,13 @@ def membership_accept(*, actor, membership: Membership) -> Membership:
     _require_coordinator(actor, membership.project)
     membership.state = MembershipState.ACTIVE
     membership.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="membership.accept",
+        obj=membership,
+        summary=membership.project.slug,
+        data={"user": membership.user_id, "role": membership.role},
+    )
     _after_profile_change(membership.project)
     return membership
 
@@ -233,8 +263,16 @@ def membership_set_role(*, actor, membership: Membership, role: str) -> Membersh
         raise ValidationError({"role": _("Unknown role.")})
     if membership.role == Role.COORDINATOR and role != Role.COORDINATOR:
         _keep_one_coordinator(membership)
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="membership.set_role",
+        obj=membership,
+        summary=membership.project.slug,
+        data={"user": membership.user_id, "from": previous, "to": role},
+    )
     return membership
 
 
@@ -252,6 +290,13 @@ def membership_remove(*, actor, membership: Membership) -> None:
     if membership.role == Role.COORDINATOR and membership.state == MembershipState.ACTIVE:
         _keep_one_coordinator(membership)
     project = membership.project
+    audit_record(
+        actor=actor,
+        action="membership.remove",
+        obj=membership,
+        summary=project.slug,
+        data={"user": membership.user_id, "role": membership.role, "state": membership.state},
+    )
     membership.delete()
     _after_profile_change(project)
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 
@@ -73,14 +73,26 @@ def rescore_after_readings(*, project_ids: Iterable[int]) -> None:
     The first batch of a window claims a cache key (Redis in production) for the interval,
     records a mark due at the window's end and schedules the run for then, so that run sees
     every reading of the window; later batches in the window find the key and do nothing.
+
+    If the cache (Redis) is away, readings must still be stored: the marks alone are kept
+    (an existing mark keeps its earlier due time, so an outage does not postpone it) and the
+    beat sweep rescores once they are due.
     """
     seconds = int(READINGS_RESCORE_INTERVAL.total_seconds())
-    due = [
-        pid for pid in sorted(set(project_ids)) if cache.add(f"rescore-readings:{pid}", 1, seconds)
-    ]
+    ids = sorted(set(project_ids))
+    due_at = timezone.now() + READINGS_RESCORE_INTERVAL
+    try:
+        due = [pid for pid in ids if cache.add(f"rescore-readings:{pid}", 1, seconds)]
+    except Exception:  # the cache backend is unreachable
+        logger.warning("cache unavailable; rescore of %s left to the sweep", ids, exc_info=True)
+        RescoreMark.objects.bulk_create(
+            [RescoreMark(project_id=pid, requested_at=due_at) for pid in ids],
+            ignore_conflicts=True,
+        )
+        return
     if not due:
         return
-    _mark(due, due=timezone.now() + READINGS_RESCORE_INTERVAL)
+    _mark(due, due=due_at)
     transaction.on_commit(lambda: _enqueue(due, countdown=seconds))
 
 
@@ -98,7 +110,13 @@ def _enqueue(ids: list[int], countdown: int | None = None) -> None:
     from projects.tasks import rescore_projects
 
     try:
-        rescore_projects.apply_async((ids,), countdown=countdown)
+        # One quick publish retry only: a request must not wait on a dead broker.
+        rescore_projects.apply_async(
+            (ids,),
+            countdown=countdown,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_max": 0.2},
+        )
     except Exception:  # broker unreachable: the sweep will pick the marks up
         logger.warning("could not enqueue rescore of %s; left to the sweep", ids, exc_info=True)
 
@@ -258,9 +276,13 @@ def _component(name: str, value: Fraction | None, params: dict) -> dict:
 def _richest(quintiles: list[dict] | None) -> dict | None:
     """The richest quintile that holds residents (a quintile can be empty when one
     neighbourhood's residents span it)."""
-    for q in reversed(quintiles or []):
+    for fifth, q in reversed(list(enumerate(quintiles or []))):
         if q["residents"] > 0:
-            return {"residents": float(q["residents"]), "sensors": float(q["sensors"])}
+            return {
+                "residents": float(q["residents"]),
+                "sensors": float(q["sensors"]),
+                "fifth": fifth,
+            }
     return None
 
 
@@ -333,40 +355,115 @@ def _profile_vector(project: Project, active_sensors: int) -> list[float]:
 
 
 def _similar(projects: list[Project], points: dict) -> dict[int, list[int]]:
-    """The five most similar published projects in other cities (sharing no city)."""
-    vectors = {p.pk: _profile_vector(p, len(points.get(p.pk, []))) for p in projects}
+    """The five most similar published projects in other cities (sharing no city).
+
+    Similarity depends only on the two profile vectors, and projects often share one (same
+    themes, step, initiator and sensor count). So all projects are ranked once per distinct
+    vector, most similar first (ties by title, then id), and each project walks its
+    vector's ranking, skipping itself and projects sharing a city, until it has five: the
+    same lists as ranking every pair (250,000 pairs for 500 projects), far fewer calls.
+    """
+    vectors = {p.pk: tuple(_profile_vector(p, len(points.get(p.pk, [])))) for p in projects}
     city_sets = {p.pk: {c.pk for c in p.cities.all()} for p in projects}
+    rankings: dict[tuple, list[int]] = {}
     result = {}
     for p in projects:
-        ranked = []
-        for other in projects:
-            if other.pk == p.pk or city_sets[p.pk] & city_sets[other.pk]:
+        vector = vectors[p.pk]
+        if vector not in rankings:
+            ranked = []
+            for other in projects:
+                sim = scoring.cosine_similarity(vector, vectors[other.pk])
+                if sim is not None:
+                    ranked.append((-sim, other.title, other.pk))
+            rankings[vector] = [pk for _s, _t, pk in sorted(ranked)]
+        chosen: list[int] = []
+        for pk in rankings[vector]:
+            if pk == p.pk or not city_sets[p.pk].isdisjoint(city_sets[pk]):
                 continue
-            sim = scoring.cosine_similarity(vectors[p.pk], vectors[other.pk])
-            if sim is not None:
-                ranked.append((-sim, other.title, other.pk))
-        result[p.pk] = [pk for _s, _t, pk in sorted(ranked)[:SIMILAR_COUNT]]
+            chosen.append(pk)
+            if len(chosen) == SIMILAR_COUNT:
+                break
+        result[p.pk] = chosen
     return result
 
 
-def _upsert_score(*, project_id: int, city_id: int | None, kind: str, value, components, at, day):
-    Score.objects.update_or_create(
-        project_id=project_id,
-        city_id=city_id,
-        kind=kind,
-        method=scoring.METHOD,
-        day=day,
-        defaults={"value": _num(value), "components": components, "computed_at": at},
+#: Score rows per INSERT statement (8 parameters a row, well under SQLite's 32,766).
+UPSERT_BATCH = 500
+
+#: The two partial unique indexes of Score (see its Meta): the conflict target of each group.
+_SCORE_CONFLICTS = {
+    True: (("project_id", "city_id", "kind", "method", "day"), "city_id IS NOT NULL"),
+    False: (("project_id", "kind", "method", "day"), "city_id IS NULL"),
+}
+_SCORE_COLUMNS = ("project_id", "city_id", "kind", "method", "value", "components")
+_SCORE_COLUMNS += ("computed_at", "day")
+_SCORE_UPDATED = ("value", "components", "computed_at")
+
+
+def _upsert_score(*, rows: list[dict], at: datetime, day) -> None:
+    """Insert or update a batch of score rows, keyed by (project, city, kind, method, day).
+
+    One `INSERT … ON CONFLICT (…) WHERE … DO UPDATE` per batch and per kind of row (per
+    city or project-wide), instead of a `update_or_create` per row. Raw SQL because the
+    conflict target is a partial unique index (NULL cities are distinct in a plain one)
+    and `bulk_create(update_conflicts=True)` cannot name its predicate; PostgreSQL and
+    SQLite both need it to pick the index. The upsert is atomic per row, so two runs
+    overlapping leave the same rows (and the same ids) as one. (tests/faults/slow_worker
+    wraps this function to stall a job just before it writes.)
+    """
+    for has_city in (True, False):
+        group = [row for row in rows if (row["city_id"] is not None) == has_city]
+        conflict, predicate = _SCORE_CONFLICTS[has_city]
+        for i in range(0, len(group), UPSERT_BATCH):
+            _upsert_batch(group[i : i + UPSERT_BATCH], conflict, predicate, at=at, day=day)
+
+
+def _upsert_batch(rows: list[dict], conflict, predicate: str, *, at: datetime, day) -> None:
+    if not rows:
+        return
+    fields = {f.column: f for f in Score._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    params: list = []
+    for row in rows:
+        values = {
+            "project_id": row["project_id"],
+            "city_id": row["city_id"],
+            "kind": row["kind"],
+            "method": scoring.METHOD,
+            "value": _num(row["value"]),
+            "components": row["components"],
+            "computed_at": at,
+            "day": day,
+        }
+        params.extend(
+            fields[column].get_db_prep_save(values[column], connection) for column in _SCORE_COLUMNS
+        )
+    placeholder = "(" + ", ".join(["%s"] * len(_SCORE_COLUMNS)) + ")"
+    sql = (
+        f"INSERT INTO {quote(Score._meta.db_table)} "
+        f"({', '.join(quote(c) for c in _SCORE_COLUMNS)}) "
+        f"VALUES {', '.join([placeholder] * len(rows))} "
+        f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) WHERE {predicate} "
+        f"DO UPDATE SET {', '.join(f'{quote(c)} = excluded.{quote(c)}' for c in _SCORE_UPDATED)}"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
-def scores_compute(*, project_ids: Iterable[int] | None = None, at: datetime | None = None) -> dict:
+def scores_compute(
+    *,
+    project_ids: Iterable[int] | None = None,
+    at: datetime | None = None,
+    compare_all: bool = True,
+) -> dict:
     """Compute and store method-v1 scores; idempotent per (project, city, kind, method, day).
 
     Inclusivity rows are written for the requested published projects (all when None);
     comparison rows for every published project, because one project's change moves the
-    percentile ranks of its whole peer group; city statistics for the requested projects'
-    cities. Unpublished projects get no score.
+    percentile ranks of its whole peer group (`compare_all=False` limits them to the
+    requested projects: the nightly chunks all share one `at`, so together they still write
+    every row exactly once); city statistics for the requested projects' cities.
+    Unpublished projects get no score.
     """
     at = at or timezone.now()
     day = timezone.localdate(at)
@@ -455,13 +552,29 @@ def scores_compute(*, project_ids: Iterable[int] | None = None, at: datetime | N
         )
 
     target_cities = {c.pk for p in projects if p.pk in targets for c in p.cities.all()}
+    wanted = [
+        row
+        for row in rows
+        if row["project_id"] in targets or (row["kind"] == ScoreKind.COMPARISON and compare_all)
+    ]
+    stats = [
+        CityStat(
+            city_id=city_id,
+            method=scoring.METHOD,
+            day=day,
+            values=_city_stat(data, city_id, projects, city_scores[city_id]),
+            computed_at=at,
+        )
+        for city_id in sorted(target_cities)
+    ]
     with transaction.atomic():
-        for row in rows:
-            if row["kind"] == ScoreKind.INCLUSIVITY and row["project_id"] not in targets:
-                continue
-            _upsert_score(**row, at=at, day=day)
-        for city_id in sorted(target_cities):
-            _city_stat(data, city_id, projects, city_scores[city_id], at, day)
+        _upsert_score(rows=wanted, at=at, day=day)
+        CityStat.objects.bulk_create(
+            stats,
+            update_conflicts=True,
+            unique_fields=["city", "method", "day"],
+            update_fields=["values", "computed_at"],
+        )
     return {"projects": len(targets), "cities": len(target_cities)}
 
 
@@ -483,7 +596,7 @@ def _metrics(project: Project, data: _Gathered, inclusivity, areas, at: datetime
     }
 
 
-def _city_stat(data: _Gathered, city_id: int, projects, scores, at, day) -> None:
+def _city_stat(data: _Gathered, city_id: int, projects, scores) -> dict:
     """One city's figures: all its published projects' sensors taken together."""
     cd = data.cities[city_id]
     in_city = [p for p in projects if any(c.pk == city_id for c in p.cities.all())]
@@ -495,6 +608,7 @@ def _city_stat(data: _Gathered, city_id: int, projects, scores, at, day) -> None
     present = [v for _pid, v in scores if v is not None]
     mean_inclusivity = sum(present, Fraction(0)) / len(present) if present else None
     sensors = sum(placed.values())
+    quintiles = scoring.quintile_shares(areas)
     values = {
         "published_projects": len(in_city),
         "active_sensors": sensors,
@@ -506,10 +620,55 @@ def _city_stat(data: _Gathered, city_id: int, projects, scores, at, day) -> None
         "spatial_equity": _num(scoring.spatial_equity(ci)),
         "mean_inclusivity": _num(mean_inclusivity),
         "themes": sorted({t.code for p in in_city for t in p.themes.all()}),
+        "richest": _richest(quintiles),
+        # Counts per neighbourhood only (for the choropleth): the points stay on the server.
+        "neighbourhood_sensors": {n.code: placed.get(n.code, 0) for n in cd.neighbourhoods},
     }
-    CityStat.objects.update_or_create(
-        city_id=city_id,
-        method=scoring.METHOD,
-        day=day,
-        defaults={"values": values, "computed_at": at},
+    return values
+
+
+# --- the nightly run ---------------------------------------------------------------------
+
+
+#: The nightly marks fall due for the sweep only this long after the run started, beyond
+#: the chunks' hard time limit, so the sweep does not redo chunks that are still queued.
+NIGHTLY_GRACE = timedelta(minutes=30)
+
+
+def scores_nightly_plan(*, at: datetime | None = None) -> list[list[int]]:
+    """Mark every published project for rescoring and return one chunk of ids per city.
+
+    The marks are the durable record of the run: a chunk whose message is lost (or whose
+    worker dies) leaves its marks behind and the sweep rescores those projects once they
+    fall due (`NIGHTLY_GRACE` after the run's time). A chunk
+    holds all the published projects of one city, so that city's statistics are computed
+    in the same task, after its projects; a project of several cities goes with the first
+    of them (by slug) and its other cities' figures are written by their own chunks from
+    the same data. Cities without a published project make no chunk.
+    """
+    at = at or timezone.now()
+    chunks: dict[str, list[int]] = defaultdict(list)
+    ids = []
+    for project in Project.objects.published().prefetch_related("cities").order_by("pk"):
+        slugs = sorted(c.slug for c in project.cities.all())
+        chunks[slugs[0] if slugs else ""].append(project.pk)
+        ids.append(project.pk)
+    if ids:
+        _mark(ids, due=at + NIGHTLY_GRACE)
+    return [chunks[slug] for slug in sorted(chunks)]
+
+
+def scores_chunk_run(*, project_ids: list[int], at: datetime) -> list[int]:
+    """One city's chunk of the nightly run: its projects' rows and its statistics.
+
+    `at` is the run's time, the same for every chunk, so a duplicate delivery (or a retry)
+    writes exactly the rows the first delivery wrote. Only the marks this run left are
+    cleared (same due time): a project asked for again meanwhile keeps its mark.
+    """
+    present = list(
+        Project.objects.published().filter(pk__in=project_ids).values_list("pk", flat=True)
     )
+    if present:
+        scores_compute(project_ids=present, at=at, compare_all=False)
+    RescoreMark.objects.filter(project_id__in=project_ids, requested_at=at + NIGHTLY_GRACE).delete()
+    return present

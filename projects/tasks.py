@@ -7,8 +7,11 @@ backoff. The services upsert, so a duplicate delivery leaves exactly the same ro
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
 from projects import services_scores
 
@@ -36,6 +39,21 @@ def rescore_sweep() -> int:
 
 
 @shared_task(**_OPTIONS)
-def scores_nightly() -> dict:
-    """Recompute every published project and every city with one: the daily history row."""
-    return services_scores.scores_compute()
+def scores_nightly() -> int:
+    """Fan the daily recompute out: one task per city's chunk of projects, one shared time.
+
+    The plan marks every published project first (the durable record of the run), so a
+    chunk that never runs is still rescored by the sweep. Returns the number of chunks.
+    """
+    at = timezone.now()
+    chunks = services_scores.scores_nightly_plan(at=at)
+    for chunk in chunks:
+        scores_city_chunk.delay(chunk, at.isoformat())
+    return len(chunks)
+
+
+@shared_task(**_OPTIONS)
+def scores_city_chunk(project_ids: list[int], at: str) -> int:
+    """One city's projects and then its statistics, at the run's time (ISO 8601)."""
+    moment = datetime.fromisoformat(at)
+    return len(services_scores.scores_chunk_run(project_ids=list(project_ids), at=moment))

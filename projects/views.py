@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from measurements.selectors import project_sensor_map
 from projects import services
 from projects.choices import LANGUAGE_NAMES, Role
 from projects.filters import ProjectFilter
@@ -99,6 +100,7 @@ def project_detail(request, slug: str):
         {
             **project_score_context(project, user=request.user),
             "score_template": "scores/_project_block.html",
+            "sensor_map": project_sensor_map(project, request.user, request.GET.get("quantity")),
             "project": project,
             "role": role,
             "membership": membership,
@@ -202,9 +204,16 @@ def project_reject(request, slug: str):
 @login_required
 @require_POST
 def project_join(request, slug: str):
+    from citimeasure.privacy import CONSENT_VERSIONS
+
     project = _visible_project(request, slug)
+    if not request.POST.get("consent"):
+        messages.error(request, _("Agree to how the project uses your data before joining."))
+        return redirect(project)
     try:
-        services.membership_request(actor=request.user, project=project)
+        services.membership_request(
+            actor=request.user, project=project, consent_version=CONSENT_VERSIONS["join"]
+        )
         messages.success(request, _("Your request was sent to the coordinators."))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
@@ -305,6 +314,10 @@ def city_detail(request, slug: str):
         .prefetch_related("themes")
     )
     neighbourhoods = city.neighbourhoods.all()
+    from projects import presenters_scores
+
+    stats = presenters_scores.latest_city_stats(cities=[city])
+    stat = stats[0] if stats else None
     return render(
         request,
         "projects/city.html",
@@ -314,5 +327,8 @@ def city_detail(request, slug: str):
             "neighbourhoods": neighbourhoods,
             "synthetic": neighbourhoods.filter(synthetic=True).exists(),
             "features": project_map_features(projects),
+            "stat": stat,
+            "equity": presenters_scores.city_equity(stat),
+            "choropleth": presenters_scores.city_choropleth(city, stat),
         },
     )

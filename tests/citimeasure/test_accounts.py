@@ -37,7 +37,8 @@ def _unique_email() -> str:
 
 def _sign_up(client: Client, email: str):
     return client.post(
-        "/accounts/signup/", {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        "/accounts/signup/",
+        {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "terms": "on"},
     )
 
 

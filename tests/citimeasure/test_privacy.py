@@ -94,7 +94,9 @@ def test_it_deletes_the_account_with_its_personal_data(published, bob, client: C
     page = client.get("/account/privacy/")
     assert page.status_code == 200
     assert 'for="id_password"' in page.content.decode()
-    response = client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"})
+    response = client.post(
+        "/account/delete/", {"password": PASSWORD, "confirm": "on", "readings": "delete"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert not get_user_model().objects.filter(username="bob").exists()
@@ -110,21 +112,25 @@ def test_it_erases_the_address_from_every_table(published, bob, client: Client) 
     from tests.citimeasure.test_tokens import _all_text_in_database
 
     client.force_login(bob)
-    client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"})
+    client.post("/account/delete/", {"password": PASSWORD, "confirm": "on", "readings": "delete"})
     assert "bob@example.org" not in _all_text_in_database()
 
 
 def test_it_deletes_the_two_factor_settings_too(dave, client: Client) -> None:
     """A staff member leaving takes their authenticator with them."""
     client.force_login(dave)
-    client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"})
+    client.post("/account/delete/", {"password": PASSWORD, "confirm": "on", "readings": "delete"})
     assert not Authenticator.objects.exists()
 
 
 @pytest.mark.parametrize(
     "form",
-    [{"password": "not my password", "confirm": "on"}, {"password": PASSWORD}],
-    ids=["wrong-password", "not-confirmed"],
+    [
+        {"password": "not my password", "confirm": "on", "readings": "delete"},
+        {"password": PASSWORD, "readings": "delete"},
+        {"password": PASSWORD, "confirm": "on"},
+    ],
+    ids=["wrong-password", "not-confirmed", "no-readings-choice"],
 )
 def test_it_requires_the_password_and_a_confirmation(bob, client: Client, form: dict) -> None:
     """An open session left on a shared computer is not enough to erase an account."""
@@ -144,7 +150,9 @@ def test_it_only_deletes_by_post(bob, client: Client) -> None:
 def test_it_refuses_to_orphan_a_project_naming_it(published, draft, alice, client: Client) -> None:
     """alice is the only coordinator of both projects: she must hand them over first."""
     client.force_login(alice)
-    response = client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"})
+    response = client.post(
+        "/account/delete/", {"password": PASSWORD, "confirm": "on", "readings": "delete"}
+    )
     assert response.status_code == 409
     text = response.content.decode()
     assert published.title in text and draft.title in text
@@ -161,7 +169,9 @@ def test_it_allows_deletion_once_another_coordinator_is_appointed(
     """With a second coordinator the project keeps someone who answers for it."""
     MembershipFactory(project=published, user=charlie, role=Role.COORDINATOR)
     client.force_login(alice)
-    response = client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"})
+    response = client.post(
+        "/account/delete/", {"password": PASSWORD, "confirm": "on", "readings": "delete"}
+    )
     assert response.status_code == 302
     assert not get_user_model().objects.filter(pk=alice.pk).exists()
     assert list(published.memberships.coordinators().values_list("user", flat=True)) == [charlie.pk]

@@ -1,6 +1,7 @@
-"""`load_demo_readings`: invented demo sensors with 14 days of hourly readings and their
-rollups; loading again adds nothing; the sensors API never shows an exact location the
-owner did not choose to publish."""
+"""`load_demo_readings`: invented demo sensors with days of hourly readings (90 by default;
+14 here to keep the suite fast) and their rollups; the planted faults are caught by the
+quality checks; loading again adds nothing; the sensors API never shows an exact location
+the owner did not choose to publish."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from measurements.models import HourlyRollup, LocationPrecision, Reading, Sensor
-from measurements.quality import OUT_OF_RANGE
+from measurements.models import DailyRollup, HourlyRollup, LocationPrecision, Reading, Sensor
+from measurements.quality import HUMID, OUT_OF_RANGE, SPIKE, STUCK
 
 SEEDS = settings.BASE_DIR / "seeds"
 
@@ -31,7 +32,7 @@ def demo_readings(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), fast, transaction.atomic():
         call_command("load_demo", stdout=StringIO())
         out = StringIO()
-        call_command("load_demo_readings", end=end.isoformat(), stdout=out)
+        call_command("load_demo_readings", end=end.isoformat(), days=14, stdout=out)
         yield {"end": end, "output": out.getvalue()}
         transaction.set_rollback(True)
 
@@ -78,13 +79,23 @@ def test_it_stores_14_days_of_hourly_readings_with_planted_faults(demo_readings,
 def test_it_computes_the_hourly_rollups(demo_readings, db):
     assert HourlyRollup.objects.count() == Reading.objects.count()  # one reading per hour
     assert HourlyRollup.objects.filter(flagged__gt=0, mean__isnull=True).exists()
+    assert DailyRollup.objects.count() >= Sensor.objects.count() * 14
+
+
+def test_the_quality_checks_catch_the_planted_faults(demo_readings, db):
+    flags = list(Reading.objects.filter(flags__gt=0).values_list("flags", flat=True))
+
+    for bit in (SPIKE, STUCK, HUMID):
+        assert any(f & bit for f in flags), bit
+    assert sum(1 for f in flags if f & STUCK) >= 10
+    assert len(flags) < Reading.objects.count() / 10  # faults are the exception
 
 
 def test_a_second_run_adds_nothing(demo_readings, db):
     before = (Sensor.objects.count(), Reading.objects.count(), HourlyRollup.objects.count())
     out = StringIO()
 
-    call_command("load_demo_readings", end=demo_readings["end"].isoformat(), stdout=out)
+    call_command("load_demo_readings", end=demo_readings["end"].isoformat(), days=14, stdout=out)
 
     after = (Sensor.objects.count(), Reading.objects.count(), HourlyRollup.objects.count())
     assert after == before

@@ -301,3 +301,26 @@ def test_it_rescores_on_commit_through_the_task(
 
     assert not RescoreMark.objects.exists()
     assert Score.objects.filter(project=project, city=None, kind=ScoreKind.INCLUSIVITY).exists()
+
+
+def test_it_seeds_demo_answers_that_show_both_representativeness_cases(db):
+    """The demo must show a computed representativeness and a "not enough data" one."""
+    from io import StringIO
+
+    from projects.models import Membership, Project
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())  # re-runnable: no duplicate panel members
+    answered = {
+        p.slug: Membership.objects.active().filter(project=p).exclude(age_band="").count()
+        for p in Project.objects.published()
+    }
+    # The panel's answers plus those of the initiative's own demo members.
+    assert answered["hollandse-luchten"] >= 12
+    assert answered["snuffelfiets"] < 10
+    services_scores.scores_compute()
+    rep = {}
+    for score in Score.objects.filter(kind=ScoreKind.INCLUSIVITY, city__isnull=False):
+        rep[score.project.slug] = score.components["representativeness"]["value"]
+    assert rep["hollandse-luchten"] is not None
+    assert rep["snuffelfiets"] is None

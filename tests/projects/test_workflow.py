@@ -123,7 +123,7 @@ def test_it_cannot_publish_a_draft_twice_or_out_of_order(api, dave, draft):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_lets_a_resident_ask_to_join_and_a_coordinator_accept(client, alice, charlie, published):
     client.force_login(charlie)
-    client.post(reverse("projects:join", args=[published.slug]))
+    client.post(reverse("projects:join", args=[published.slug]), {"consent": "on"})
     membership = Membership.objects.get(project=published, user=charlie)
     assert membership.state == "requested"
     assert published.role_of(charlie) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.models import Project
+from projects.models import City, Project
 from projects.services_scores import scores_compute
 
 
@@ -29,6 +29,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, project: list[str], city: list[str], **options) -> None:
         ids = None
+        known = set(
+            Project.objects.published().filter(slug__in=project).values_list("slug", flat=True)
+        )
+        unknown = [slug for slug in project if slug not in known]
+        unknown_cities = [slug for slug in city if not City.objects.filter(slug=slug).exists()]
+        if unknown or unknown_cities:
+            raise CommandError(
+                "Nothing changed. "
+                + (f"No published project with slug: {', '.join(unknown)}. " if unknown else "")
+                + (f"No city with slug: {', '.join(unknown_cities)}." if unknown_cities else "")
+            )
         if project or city:
             qs = Project.objects.published()
             if project:

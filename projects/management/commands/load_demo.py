@@ -145,7 +145,50 @@ def load_demo(seeds: Path) -> tuple[dict[str, Counter], dict[str, Any]]:
     load_demo_projects(
         demo_projects, cities, users_file, users, tally=project_tally, member_tally=member_tally
     )
+    panels = seeds / "demo_questionnaire.json"
+    if panels.exists():
+        load_demo_panels(
+            json.loads(panels.read_text(encoding="utf-8"))["panels"],
+            tally=tally.setdefault("users", Counter()),
+            member_tally=member_tally,
+        )
     return tally, users_file
+
+
+def load_demo_panels(
+    panels: list[dict[str, Any]], *, tally: Counter, member_tally: Counter
+) -> None:
+    """Invented age-question answers: demo residents (who cannot log in) joined to published
+    initiatives with the given age bands, so some projects reach the 10 answers
+    representativeness needs and some do not. Users are keyed by e-mail, so it is re-runnable;
+    a panel whose project is missing is skipped."""
+    for panel in panels:
+        project = Project.objects.filter(slug=panel["project"]).first()
+        if project is None:
+            continue
+        n = 0
+        for band, count in sorted(panel["bands"].items()):
+            for _ in range(count):
+                n += 1
+                email = f"{n}.{project.slug}@panel.demo.citimeasure.localhost"[:254]
+                user = upsert(
+                    User,
+                    {"email": email},
+                    {
+                        "username": f"panel-{n}-{project.pk}",
+                        "first_name": "Panel",
+                        "last_name": "(demo)",
+                        "is_active": True,
+                    },
+                    {"password": make_password(None)},
+                    tally=tally,
+                )
+                upsert(
+                    Membership,
+                    {"project": project, "user": user},
+                    {"role": Role.PARTICIPANT, "state": MembershipState.ACTIVE, "age_band": band},
+                    tally=member_tally,
+                )
 
 
 # --- writing without churn -----------------------------------------------------------

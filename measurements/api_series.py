@@ -1,0 +1,191 @@
+"""`GET /api/v1/series/`: hourly or daily mean/min/max/count from the rollups only.
+
+Either ``sensors=1,2`` (one series per sensor) or ``project=<slug>`` (one series for the
+whole project, combining its sensors), with ``quantity``, ``start``/``end`` (ISO 8601 with
+an offset; default the last 7 days) and ``interval=hour|day`` (default hour).
+
+Limits, so one request stays a few hundred kilobytes: at most MAX_DAYS["hour"] = 92 days
+of hourly points and MAX_DAYS["day"] = 3,660 days (ten years) of daily points, and at most
+MAX_SENSORS sensors; a longer range or more sensors is answered 400 with a message naming
+the limit. Sensors the caller may not see are answered 404, like missing ones.
+
+A hot path: rows are turned into dicts by hand, without a serializer per point.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import F, FloatField, Max, Min, Sum
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from measurements.api import _quantity_param, _time_param
+from measurements.models import DailyRollup, HourlyRollup, Sensor
+from projects.models import Project
+
+MAX_DAYS = {"hour": 92, "day": 3660}
+MAX_SENSORS = 100
+DEFAULT_DAYS = 7
+
+
+def _iso(moment) -> str:
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return moment.isoformat()
+
+
+def _interval(request) -> str:
+    interval = request.query_params.get("interval", "hour")
+    if interval not in MAX_DAYS:
+        raise exceptions.ValidationError({"interval": "Give interval=hour or interval=day."})
+    return interval
+
+
+def _sensor_ids(raw: str) -> list[int]:
+    try:
+        ids = sorted({int(part) for part in raw.split(",") if part.strip()})
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"sensors": f"{raw!r} is not a list of sensor ids, e.g. sensors=12,13."}
+        ) from None
+    if not ids:
+        raise exceptions.ValidationError({"sensors": "Give at least one sensor id."})
+    if len(ids) > MAX_SENSORS:
+        raise exceptions.ValidationError(
+            {"sensors": f"Ask for at most {MAX_SENSORS} sensors at once; you asked {len(ids)}."}
+        )
+    return ids
+
+
+def _table(interval: str, start: datetime, end: datetime):
+    """The rollup table of `interval`, limited to [start, end) and its time column name."""
+    if interval == "hour":
+        return HourlyRollup.objects.filter(hour__gte=start, hour__lt=end), "hour"
+    return DailyRollup.objects.filter(day__gte=start.date(), day__lt=end.date()), "day"
+
+
+def project_series(rollups, column: str) -> list[dict]:
+    """One point per hour or day over all of a project's sensors.
+
+    count and flagged are sums; min and max the extremes; the mean is weighted by each
+    sensor's unflagged readings so it equals the mean of all the unflagged readings:
+    mean = Σ mean_s·(count_s − flagged_s) / Σ (count_s − flagged_s).
+
+    Example: sensor A 10 clean readings with mean 20, sensor B 4 readings (2 flagged) with
+    mean 11 → count 14, flagged 2, mean (20·10 + 11·2) / 12 = 18.5.
+    """
+    clean = Cast(F("count"), FloatField()) - Cast(F("flagged"), FloatField())
+    rows = (
+        rollups.filter(mean__isnull=False)
+        .values(column)
+        .annotate(
+            weighted=Sum(F("mean") * clean),
+            weight=Sum(clean),
+            low=Min("min"),
+            high=Max("max"),
+        )
+        .order_by(column)
+    )
+    totals = {
+        t: (n, f)
+        for t, n, f in rollups.values(column)
+        .annotate(n=Sum("count"), f=Sum("flagged"))
+        .order_by()
+        .values_list(column, "n", "f")
+    }
+    return [
+        {
+            "time": _iso(r[column]),
+            "count": totals[r[column]][0],
+            "flagged": totals[r[column]][1],
+            "mean": r["weighted"] / r["weight"] if r["weight"] else None,
+            "min": r["low"],
+            "max": r["high"],
+        }
+        for r in rows
+    ]
+
+
+class SeriesView(APIView):
+    """Hourly or daily series of one quantity for sensors or a whole project, from rollups."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("quantity", str, required=True),
+            OpenApiParameter("sensors", str, description="comma-separated sensor ids"),
+            OpenApiParameter("project", str, description="project slug (instead of sensors)"),
+            OpenApiParameter("start", str, description="ISO 8601 with offset, inclusive"),
+            OpenApiParameter("end", str, description="ISO 8601 with offset, exclusive"),
+            OpenApiParameter("interval", str, enum=["hour", "day"]),
+        ],
+        responses={200: dict, 400: dict, 404: dict},
+    )
+    def get(self, request):
+        quantity = _quantity_param(request, required=True)
+        interval = _interval(request)
+        end = _time_param(request, "end") or timezone.now()
+        start = _time_param(request, "start") or end - timedelta(days=DEFAULT_DAYS)
+        if start >= end:
+            raise exceptions.ValidationError({"start": "start must be before end."})
+        if end - start > timedelta(days=MAX_DAYS[interval]):
+            raise exceptions.ValidationError(
+                {
+                    "start": f"Ask for at most {MAX_DAYS[interval]} days of {interval}ly points "
+                    f"at once (you asked {(end - start).days} days); use interval=day or a "
+                    "shorter range."
+                }
+            )
+        visible = Sensor.objects.visible_to(request.user)
+        rollups, column = _table(interval, start, end)
+        rollups = rollups.filter(quantity=quantity)
+        body = {
+            "quantity": quantity.code,
+            "unit": quantity.unit,
+            "interval": interval,
+            "start": _iso(start),
+            "end": _iso(end),
+        }
+        slug, raw_ids = request.query_params.get("project"), request.query_params.get("sensors")
+        if bool(slug) == bool(raw_ids):
+            raise exceptions.ValidationError(
+                {"sensors": "Give either sensors=<ids> or project=<slug>, not both or neither."}
+            )
+        if slug:
+            project = Project.objects.visible_to(request.user).filter(slug=slug).first()
+            if project is None:
+                raise Http404
+            body["project"] = project.slug
+            body["points"] = project_series(
+                rollups.filter(sensor__project=project, sensor__in=visible), column
+            )
+            return Response(body)
+        ids = _sensor_ids(raw_ids)
+        sensors = dict(visible.filter(pk__in=ids).values_list("pk", "name"))
+        if len(sensors) != len(ids):
+            raise Http404
+        points: dict[int, list[dict]] = {pk: [] for pk in ids}
+        for sensor_id, moment, count, flagged, mean, low, high in (
+            rollups.filter(sensor_id__in=ids)
+            .order_by("sensor_id", column)
+            .values_list("sensor_id", column, "count", "flagged", "mean", "min", "max")
+        ):
+            points[sensor_id].append(
+                {
+                    "time": _iso(moment),
+                    "count": count,
+                    "flagged": flagged,
+                    "mean": mean,
+                    "min": low,
+                    "max": high,
+                }
+            )
+        body["series"] = [{"sensor": pk, "name": sensors[pk], "points": points[pk]} for pk in ids]
+        return Response(body)

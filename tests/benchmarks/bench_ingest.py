@@ -1,0 +1,233 @@
+"""Ingestion benchmarks (PostgreSQL):
+
+(a) batch ingest through POST /api/v1/readings/ (1,000 readings per request, in process
+    through the full Django + DRF stack) versus psycopg COPY of the same rows into the same
+    table → readings/s each and the ratio (target ≥ 0.5);
+(b) single-reading POSTs per second under concurrency through gunicorn (started here on a
+    free port) versus a bare Django view returning 200 on the same server → ratio
+    (target ≥ 0.3).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+
+from tests.benchmarks.common import line, make_project
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+BATCH = 1000
+SENSORS = 10
+
+
+def run(*, scale: float, database_url: str) -> None:
+    from django.db import connection
+
+    total = max(BATCH * SENSORS, int(100_000 * scale) // BATCH * BATCH)
+    project, _user, sensors = make_project(sensors=SENSORS)
+    batches = []
+    for b in range(total // BATCH):
+        sensor, token = sensors[b % SENSORS]
+        offset = (b // SENSORS) * BATCH
+        rows = [
+            {
+                "sensor": sensor.pk,
+                "quantity": "pm25",
+                "time": (T0 + timedelta(minutes=offset + i)).isoformat(),
+                "value": round(10 + (i % 37) / 3, 1),
+            }
+            for i in range(BATCH)
+        ]
+        batches.append((token, json.dumps(rows)))
+    print(f"\n## ingest: {total:,} readings, {SENSORS} sensors, {BATCH} per request")
+
+    api_rate = _api_batches(batches)
+    line("(a) POST /api/v1/readings/ (1,000 per request)", f"{api_rate:,.0f} readings/s")
+    _time_rollup_job()
+
+    rows = list(
+        _reading_rows(connection, project)
+    )  # the same rows, as stored, for the COPY baseline
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE measurements_reading, measurements_dirtyhour, "
+            "measurements_hourlyrollup, measurements_dailyrollup CASCADE"
+        )
+    copy_rate = _copy(database_url, rows)
+    line("(a) psycopg COPY of the same rows", f"{copy_rate:,.0f} readings/s")
+    line("(a) ratio API / COPY (target >= 0.5)", f"{api_rate / copy_rate:.2f}")
+
+    single = max(300, int(2000 * scale))
+    bare, api, ok = _server_rates(database_url, sensors, requests=single)
+    line(f"(b) bare Django view via gunicorn ({single} POSTs, 8 clients)", f"{bare:,.0f} req/s")
+    line(f"(b) single-reading POST /api/v1/readings/ ({ok} stored)", f"{api:,.0f} req/s")
+    line("(b) ratio API / bare (target >= 0.3)", f"{api / bare:.2f}")
+
+
+def _api_batches(batches) -> float:
+    from django.test import Client
+
+    client = Client()
+    started = time.perf_counter()
+    for token, body in batches:
+        response = client.post(
+            "/api/v1/readings/",
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token}",
+        )
+        assert response.status_code == 201, response.content[:300]
+        assert response.json()["accepted"] == BATCH, response.json()["accepted"]
+    return len(batches) * BATCH / (time.perf_counter() - started)
+
+
+def _time_rollup_job() -> None:
+    from measurements.models import DirtyHour
+    from measurements.processing import rollups_process_dirty
+
+    marks = DirtyHour.objects.count()
+    started = time.perf_counter()
+    rollups_process_dirty()
+    took = time.perf_counter() - started
+    line(
+        f"    rollup job after it (quality + hourly + daily, {marks:,} hours)",
+        f"{took * 1000 / max(marks, 1):.2f} ms per dirty hour",
+    )
+
+
+def _reading_rows(connection, project):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sensor_id, quantity_id, time, value, flags, source, received_at "
+            "FROM measurements_reading ORDER BY id"
+        )
+        yield from cursor.fetchall()
+
+
+def _copy(database_url: str, rows) -> float:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY measurements_reading (sensor_id, quantity_id, time, value, flags, source, "
+                "received_at) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return len(rows) / (time.perf_counter() - started)
+
+
+# --- (b) through a real WSGI server -------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_rates(database_url, sensors, *, requests: int) -> tuple[float, float, int]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "citimeasure.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        _wait_ready(port)
+        counter = count()
+        token_of = {s.pk: t for s, t in sensors}
+        ids = list(token_of)
+
+        def api_request():
+            n = next(counter)
+            sensor = ids[n % len(ids)]
+            body = json.dumps(
+                {
+                    "sensor": sensor,
+                    "quantity": "pm25",
+                    "time": (T0 - timedelta(days=30, seconds=n)).isoformat(),
+                    "value": 12.5,
+                }
+            )
+            return "/api/v1/readings/", body, {"Authorization": f"Token {token_of[sensor]}"}
+
+        def bare_request():
+            return "/bench/bare/", '{"value": 12.5}', {}
+
+        _load(port, bare_request, 50)
+        bare_rate, _ = _load(port, bare_request, requests)
+        _load(port, api_request, 50)
+        api_rate, statuses = _load(port, api_request, requests)
+        return bare_rate, api_rate, statuses.count(201)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("POST", "/bench/bare/", body="{}")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def _load(port: int, make, total: int, clients: int = 8) -> tuple[float, list[int]]:
+    """`total` POSTs from `clients` threads, one connection per request (gunicorn's sync
+    workers close it); bounded in count, so it stops by itself."""
+    statuses: list[int] = []
+    remaining = count()
+
+    def client():
+        while next(remaining) < total:
+            path, body, headers = make()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(
+                "POST", path, body=body, headers={"Content-Type": "application/json", **headers}
+            )
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+            conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return total / (time.perf_counter() - started), statuses
