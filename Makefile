@@ -51,7 +51,6 @@ $(NODE_STAMP): package.json $(wildcard package-lock.json)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py load_demo_readings
 	$(PY) manage.py compute_scores
 	$(PY) manage.py runserver 127.0.0.1:8000
 

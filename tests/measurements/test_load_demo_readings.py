@@ -30,7 +30,7 @@ def demo_readings(django_db_setup, django_db_blocker):
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     end = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     with django_db_blocker.unblock(), fast, transaction.atomic():
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", without_readings=True, stdout=StringIO())
         out = StringIO()
         call_command("load_demo_readings", end=end.isoformat(), days=14, stdout=out)
         yield {"end": end, "output": out.getvalue()}

@@ -27,7 +27,7 @@ def demo(django_db_setup, django_db_blocker):
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast, transaction.atomic():
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", without_readings=True, stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
 
@@ -114,7 +114,7 @@ def test_it_changes_nothing_when_run_twice(demo, db):
     projects_before = list(Project.objects.order_by("pk").values())
     out = StringIO()
 
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", without_readings=True, stdout=out)
 
     assert counts() == before
     assert list(Project.objects.order_by("pk").values()) == projects_before

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 from django.utils import timezone
@@ -92,6 +93,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seeds", default=str(SEEDS), help="the seeds folder (default: %(default)s)"
         )
+        parser.add_argument(
+            "--without-readings",
+            action="store_true",
+            help="skip the demo sensors and their 90 days of readings (load_demo_readings)",
+        )
 
     def handle(self, *args, **options) -> None:
         seeds = Path(options["seeds"])
@@ -118,6 +124,9 @@ class Command(BaseCommand):
             f"The moderator is staff and needs two-factor authentication: add the TOTP secret "
             f"{users_file['moderator_totp_secret']} to an authenticator app."
         )
+        if not options["without_readings"]:
+            # By command name: the measurements app owns sensors and readings.
+            call_command("load_demo_readings", stdout=self.stdout)
 
 
 def load_demo(seeds: Path) -> tuple[dict[str, Counter], dict[str, Any]]:
