@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from measurements import api, api_series, api_uploads
+from measurements import api, api_sensors, api_series, api_uploads
 
 urlpatterns = [
     path("readings/", api.ReadingsView.as_view(), name="readings"),
@@ -14,6 +14,12 @@ urlpatterns = [
         name="ingest-opensensemap",
     ),
     path("sensors/", api.SensorsView.as_view(), name="sensors"),
+    path("sensors/<int:pk>/token/", api_sensors.SensorTokenView.as_view(), name="sensor-token"),
+    path(
+        "readings/<int:pk>/invalidate/",
+        api_sensors.ReadingInvalidateView.as_view(),
+        name="reading-invalidate",
+    ),
     path("series/", api_series.SeriesView.as_view(), name="series"),
     path("sensors/<int:pk>/series/", api.SensorSeriesView.as_view(), name="sensor-series"),
     path(

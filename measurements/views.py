@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measurements import services
+from measurements import services, views_sensors
 from measurements.api import sensor_feature
 from measurements.forms import ReadingForm, SensorForm
 from measurements.models import HourlyRollup, Quantity, Sensor, Source
@@ -102,6 +102,7 @@ def sensor_detail(request, pk: int):
             "can_manage": can_manage,
             "can_write": can_write,
             "device_token": token,
+            **views_sensors.management_context(sensor, request.user, can_manage=can_manage),
             "chart": _chart_data(sensor, days=days),
             "days": days,
             "ranges": RANGES,

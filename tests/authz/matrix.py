@@ -131,6 +131,28 @@ PAGES: dict[str, dict] = {
         "GET": signed_in(404, participant=200, coordinator=200, moderator=403, staff=403),
         "POST": signed_in(404, participant=200, coordinator=200, moderator=403, staff=403),
     },
+    # Sensor management: the owner (bob) and the coordinators (alice); those who see the
+    # sensor but may not manage it get 403, the rest 404. Invalidation: coordinators only.
+    "sensors/<int:pk>/token/rotate/": {
+        "GET": signed_in(405),
+        "POST": signed_in(403, resident=404, participant=200, coordinator=200, city_official=404),
+    },
+    "sensors/<int:pk>/token/revoke/": {
+        "GET": signed_in(405),
+        "POST": signed_in(403, resident=404, participant=302, coordinator=302, city_official=404),
+    },
+    "sensors/<int:pk>/active/": {
+        "GET": signed_in(405),
+        "POST": signed_in(403, resident=404, participant=302, coordinator=302, city_official=404),
+    },
+    "sensors/<int:pk>/settings/": {
+        "GET": signed_in(403, resident=404, participant=200, coordinator=200, city_official=404),
+        "POST": signed_in(403, resident=404, participant=200, coordinator=200, city_official=404),
+    },
+    "sensors/<int:pk>/readings/invalidate/": {
+        "GET": signed_in(405),
+        "POST": signed_in(403, resident=404, coordinator=302, city_official=404),
+    },
     "uploads/new/": {
         "GET": signed_in(200),
         "POST": signed_in(200),
@@ -355,6 +377,19 @@ API: dict[str, dict] = {
     "POST /api/v1/readings/": {"expect": everyone(403, anonymous=401)},
     "GET /api/v1/scores/cities/": {"expect": everyone(200)},
     "GET /api/v1/sensors/": {"expect": everyone(200)},
+    "POST /api/v1/sensors/{id}/token/": {
+        "expect": everyone(
+            403, anonymous=401, resident=404, participant=201, coordinator=201, city_official=404
+        )
+    },
+    "DELETE /api/v1/sensors/{id}/token/": {
+        "expect": everyone(
+            403, anonymous=401, resident=404, participant=204, coordinator=204, city_official=404
+        )
+    },
+    # The world has no reading, so every signed-in role meets the 404 (the per-role 403/404
+    # split is in tests/measurements/test_invalidation_api.py).
+    "POST /api/v1/readings/{id}/invalidate/": {"expect": everyone(404, anonymous=401)},
     "GET /api/v1/sensors/{id}/series/": {
         "expect": everyone(400, anonymous=404, resident=404, city_official=404)
     },

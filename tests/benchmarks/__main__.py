@@ -26,14 +26,21 @@ BENCH_DB = "cm_bench"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
-    parser.add_argument("which", choices=["ingest"])  # "series" (c) is not written yet
+    # "series" (c) and "scores" create, fill and drop their own databases; see their --help.
+    parser.add_argument("which", choices=["ingest", "series", "scores"])
     parser.add_argument(
         "--scale",
         type=float,
         default=1.0,
         help="1 = 100,000 readings (a) and 2,000 single POSTs (b)",
     )
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.which in ("series", "scores"):
+        from tests.benchmarks import bench_scores, bench_series
+
+        return (bench_series if args.which == "series" else bench_scores).main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         print(
