@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import scoring
-from projects.choices import AgeBand, MembershipState, Moderation
+from projects.choices import AgeBand, MembershipState, Moderation, Theme
 from projects.explanations import (
     COMPONENT_NAMES,
     METRIC_HELP,
@@ -268,6 +268,10 @@ def latest_city_stats(cities=None) -> list[dict]:
                 "day": stat.day.isoformat(),
                 "computed_at": stat.computed_at.isoformat(),
                 **stat.values,
+                "theme_labels": [
+                    str(Theme(code).label) if code in Theme.values else code
+                    for code in stat.values.get("themes", [])
+                ],
             }
         )
     return rows
