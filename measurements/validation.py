@@ -11,7 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from measurements import quality
@@ -33,8 +34,9 @@ class QuantityInfo:
     plausible_max: float
 
 
-@dataclass(frozen=True)
-class ValidRow:
+class ValidRow(NamedTuple):
+    """A checked row in canonical form (a tuple: built once per row, 10,000 per request)."""
+
     index: int
     sensor_id: int
     quantity_id: int
@@ -62,6 +64,11 @@ class Context:
     writable_sensor_ids: frozenset[int]
     now: datetime
     sensor_quantities: Mapping[int, frozenset[int]] = field(default_factory=dict)
+
+    @cached_property
+    def latest(self) -> datetime:
+        """The latest time accepted: `now` plus the clock-skew tolerance."""
+        return self.now + quality.FUTURE_TOLERANCE
 
 
 def parse_time(raw: Any, *, index: int) -> datetime:
@@ -226,7 +233,62 @@ def check_hard_limits(value: float, *, quantity: QuantityInfo, index: int) -> No
 
 
 def validate_row(row: Any, *, index: int, context: Context) -> ValidRow:
-    """Check one submitted row; return it in canonical form or raise Rejection."""
+    """Check one submitted row; return it in canonical form or raise Rejection.
+
+    Most rows are ordinary (an int sensor the writer may use, a known quantity, an ISO time
+    with offset, a JSON number), so they are checked inline in one pass: at 10,000 rows a
+    request, a dozen function calls per row cost more than the insert. Anything unusual
+    goes through `validate_row_checked`, the check-by-check path that finds the first
+    problem and names it, so both paths accept and reject exactly the same rows.
+    """
+    if type(row) is not dict:
+        return validate_row_checked(row, index=index, context=context)
+    sensor_id, code = row.get("sensor"), row.get("quantity")
+    raw_time, raw_value = row.get("time"), row.get("value")
+    if (
+        type(sensor_id) is not int
+        or sensor_id not in context.writable_sensor_ids
+        or type(code) is not str
+        or type(raw_time) is not str
+        or type(raw_value) not in (float, int)
+    ):
+        return validate_row_checked(row, index=index, context=context)
+    quantity = context.quantities.get(code)
+    allowed = context.sensor_quantities.get(sensor_id)
+    text = raw_time.strip()
+    if quantity is None or (allowed and quantity.id not in allowed) or not text:
+        return validate_row_checked(row, index=index, context=context)
+    try:
+        time = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    except ValueError:
+        return validate_row_checked(row, index=index, context=context)
+    if time.tzinfo is None or not EARLIEST <= time <= context.latest:
+        return validate_row_checked(row, index=index, context=context)
+    time = time.astimezone(UTC)
+    value = float(raw_value)
+    if not math.isfinite(value):
+        return validate_row_checked(row, index=index, context=context)
+    # Every check before the unit passed, so its rejection (if any) is the row's first.
+    unit = row.get("unit")
+    if unit:
+        value = convert_value(value, unit=unit, quantity=quantity, index=index)
+    if not quantity.hard_min <= value <= quantity.hard_max:
+        check_hard_limits(value, quantity=quantity, index=index)
+    if quantity.plausible_min <= value <= quantity.plausible_max and time <= context.now:
+        flags = 0
+    else:
+        flags = quality.row_flags(
+            value,
+            time,
+            low=quantity.plausible_min,
+            high=quantity.plausible_max,
+            received_at=context.now,
+        )
+    return ValidRow(index, sensor_id, quantity.id, time, value, flags)
+
+
+def validate_row_checked(row: Any, *, index: int, context: Context) -> ValidRow:
+    """`validate_row` check by check, in the order the rejections are reported."""
     if not isinstance(row, Mapping):
         raise Rejection(
             index, "row_not_object", f"Row {index}: each reading must be a JSON object."
