@@ -230,18 +230,27 @@ class Reading(models.Model):
         return f"{self.sensor_id}/{self.quantity_id} {self.time:%Y-%m-%dT%H:%M:%SZ} = {self.value}"
 
 
-class HourlyRollup(models.Model):
+class RollupStats(models.Model):
+    """What every rollup holds: how many readings, how many flagged, and the mean/min/max of
+    the unflagged ones (None when all were flagged)."""
+
+    count = models.PositiveIntegerField()
+    flagged = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    min = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class HourlyRollup(RollupStats):
     """Per sensor, quantity and UTC hour: how many readings, how many flagged, and the
     mean/min/max of the unflagged ones (None when all were flagged)."""
 
     sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="hourly")
     quantity = models.ForeignKey(Quantity, on_delete=models.PROTECT, related_name="+")
     hour = models.DateTimeField()
-    count = models.PositiveIntegerField()
-    flagged = models.PositiveIntegerField()
-    mean = models.FloatField(null=True)
-    min = models.FloatField(null=True)
-    max = models.FloatField(null=True)
 
     class Meta:
         constraints = [
@@ -276,17 +285,12 @@ class DirtyHour(models.Model):
         return f"dirty {self.sensor_id}/{self.quantity_id} {self.hour:%Y-%m-%dT%H}Z"
 
 
-class DailyRollup(models.Model):
+class DailyRollup(RollupStats):
     """Per sensor, quantity and UTC day, built from the hourly rollups of that day."""
 
     sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="daily")
     quantity = models.ForeignKey(Quantity, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
-    count = models.PositiveIntegerField()
-    flagged = models.PositiveIntegerField()
-    mean = models.FloatField(null=True)
-    min = models.FloatField(null=True)
-    max = models.FloatField(null=True)
 
     class Meta:
         constraints = [

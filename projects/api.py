@@ -13,7 +13,15 @@ from rest_framework.response import Response
 
 from projects import services
 from projects.filters import ProjectFilter
-from projects.models import City, Project, ThemeTag, project_problems
+from projects.models import (
+    PROJECT_CONTENT_FIELDS,
+    PROJECT_PROFILE_FIELDS,
+    SELF_ASSESSMENT_FIELDS,
+    City,
+    Project,
+    ThemeTag,
+    project_problems,
+)
 
 
 def optional_url(**kwargs) -> serializers.CharField:
@@ -61,40 +69,14 @@ class ProjectSerializer(serializers.ModelSerializer):
             "url",
             "page",
             "slug",
-            "title",
-            "summary",
-            "description",
-            "language",
-            "themes",
-            "primary_theme",
-            "cities",
-            "status",
-            "start_date",
-            "end_date",
-            "website",
-            "initiator_type",
-            "licence",
+            *PROJECT_CONTENT_FIELDS,
             "source",
             "moderation",
             "rejection_reason",
             "published_at",
             "member_count",
-            "goal",
-            "what_is_measured",
-            "sensor_kits",
-            "role_residents",
-            "role_municipality",
-            "participation_level",
-            "costs",
-            "languages_offered",
-            "results_return",
-            "policy_impact",
-            "impact_level",
-            "free_to_join",
-            "non_digital_option",
-            "recruits_underrepresented",
-            "results_shared",
-            "locations_protected",
+            *PROJECT_PROFILE_FIELDS,
+            *SELF_ASSESSMENT_FIELDS,
         ]
         read_only_fields = ["slug", "moderation", "rejection_reason", "published_at", "source"]
 

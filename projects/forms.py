@@ -4,16 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import LANGUAGE_NAMES, AgeBand
-from projects.models import City, Project, ThemeTag, project_problems
-
-ANSWER_CHOICES = [("unknown", _("Not answered yet")), ("true", _("Yes")), ("false", _("No"))]
-SELF_ASSESSMENT = [
-    "free_to_join",
-    "non_digital_option",
-    "recruits_underrepresented",
-    "results_shared",
-    "locations_protected",
-]
+from projects.models import (
+    PROJECT_CONTENT_FIELDS,
+    PROJECT_PROFILE_FIELDS,
+    SELF_ASSESSMENT_FIELDS,
+    City,
+    Project,
+    ThemeTag,
+    project_problems,
+)
 
 
 class ProjectForm(forms.ModelForm):
@@ -34,38 +33,12 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = [
-            "title",
-            "summary",
-            "description",
-            "language",
-            "themes",
-            "primary_theme",
-            "cities",
-            "status",
-            "start_date",
-            "end_date",
-            "website",
-            "initiator_type",
-            "licence",
-            "goal",
-            "what_is_measured",
-            "sensor_kits",
-            "role_residents",
-            "role_municipality",
-            "participation_level",
-            "costs",
-            "languages_offered",
-            "results_return",
-            "policy_impact",
-            "impact_level",
-            *SELF_ASSESSMENT,
-        ]
+        fields = [*PROJECT_CONTENT_FIELDS, *PROJECT_PROFILE_FIELDS, *SELF_ASSESSMENT_FIELDS]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 6}),
-            **{name: forms.NullBooleanSelect for name in SELF_ASSESSMENT},
+            **{name: forms.NullBooleanSelect for name in SELF_ASSESSMENT_FIELDS},
             **{
                 name: forms.Textarea(attrs={"rows": 3})
                 for name in [

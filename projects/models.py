@@ -99,6 +99,45 @@ class Neighbourhood(models.Model):
         }
 
 
+#: What coordinators edit, in the order the form and the API show it (one list for both).
+PROJECT_CONTENT_FIELDS = [
+    "title",
+    "summary",
+    "description",
+    "language",
+    "themes",
+    "primary_theme",
+    "cities",
+    "status",
+    "start_date",
+    "end_date",
+    "website",
+    "initiator_type",
+    "licence",
+]
+PROJECT_PROFILE_FIELDS = [
+    "goal",
+    "what_is_measured",
+    "sensor_kits",
+    "role_residents",
+    "role_municipality",
+    "participation_level",
+    "costs",
+    "languages_offered",
+    "results_return",
+    "policy_impact",
+    "impact_level",
+]
+#: The inclusivity self-assessment of SCORING.md §3 (None = not answered yet).
+SELF_ASSESSMENT_FIELDS = [
+    "free_to_join",
+    "non_digital_option",
+    "recruits_underrepresented",
+    "results_shared",
+    "locations_protected",
+]
+
+
 def project_problems(*, theme_codes, primary_theme, start_date, end_date) -> dict[str, str]:
     """Rules across fields of a project that the form and the API both apply (one place).
 
@@ -291,13 +330,7 @@ class Project(models.Model):
 
     def self_assessment(self) -> dict[str, bool | None]:
         """The yes/no items of the inclusivity self-assessment (None = unanswered)."""
-        return {
-            "free_to_join": self.free_to_join,
-            "non_digital_option": self.non_digital_option,
-            "recruits_underrepresented": self.recruits_underrepresented,
-            "results_shared": self.results_shared,
-            "locations_protected": self.locations_protected,
-        }
+        return {name: getattr(self, name) for name in SELF_ASSESSMENT_FIELDS}
 
     def is_visible_to(self, user) -> bool:
         return Project.objects.visible_to(user).filter(pk=self.pk).exists()
