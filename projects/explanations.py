@@ -48,35 +48,52 @@ def _pct(share: float | None) -> str:
     return "–" if share is None else f"{round(100 * share)}"
 
 
+#: What the concentration index's sign says, beyond ±0.05: (richer, poorer, even).
+_PROJECT_LEANS = (
+    gettext_lazy("The sensors lean towards neighbourhoods where richer residents live."),
+    gettext_lazy("The sensors lean towards neighbourhoods where poorer residents live."),
+    gettext_lazy("The sensors are spread roughly in proportion to where people live."),
+)
+_CITY_LEANS = (
+    gettext_lazy("The city's sensors lean towards neighbourhoods where richer residents live."),
+    gettext_lazy("The city's sensors lean towards neighbourhoods where poorer residents live."),
+    gettext_lazy("The city's sensors are spread roughly in proportion to where people live."),
+)
+_NO_EQUITY = gettext_lazy(
+    "Not enough data: this needs active sensors in at least two neighbourhoods with a "
+    "known population and income."
+)
+
+
+def _equity_sentence(ci: float, leans: tuple) -> str:
+    """The CI with its reading, shared by the project's and the city's sentences."""
+    richer, poorer, even = leans
+    lean = richer if ci > 0.05 else poorer if ci < -0.05 else even
+    return _("Concentration index %(ci)s (0 = even, +1 = only in the richest areas). ") % {
+        "ci": f"{ci:.3f}"
+    } + str(lean)
+
+
+def _shares(top: dict) -> dict:
+    return {"sensors": _pct(top["sensors"]), "residents": _pct(top["residents"])}
+
+
 def explain_spatial_equity(params: dict) -> str:
-    if params.get("ci") is None:
-        return _(
-            "Not enough data: this needs active sensors in at least two neighbourhoods with a "
-            "known population and income."
-        )
-    ci = params["ci"]
-    if ci > 0.05:
-        lean = _("The sensors lean towards neighbourhoods where richer residents live.")
-    elif ci < -0.05:
-        lean = _("The sensors lean towards neighbourhoods where poorer residents live.")
-    else:
-        lean = _("The sensors are spread roughly in proportion to where people live.")
-    text = (
-        _("Concentration index %(ci)s (0 = even, +1 = only in the richest areas). ")
-        % {"ci": f"{ci:.3f}"}
-        + lean
-    )
+    ci = params.get("ci")
+    if ci is None:
+        return str(_NO_EQUITY)
+    text = _equity_sentence(ci, _PROJECT_LEANS)
     top = params.get("richest")
     if top and top.get("fifth") == 4:
         text += " " + _(
             "%(sensors)s %% of this project's sensors stand in the richest fifth of "
             "neighbourhoods, where %(residents)s %% of residents live."
-        ) % {"sensors": _pct(top["sensors"]), "residents": _pct(top["residents"])}
+        ) % _shares(top)
     elif top:
         text += " " + _(
             "%(sensors)s %% of this project's sensors stand in the richest neighbourhoods, "
             "where %(residents)s %% of residents live."
-        ) % {"sensors": _pct(top["sensors"]), "residents": _pct(top["residents"])}
+        ) % _shares(top)
     return text
 
 
@@ -112,27 +129,14 @@ def explain_city_equity(values: dict) -> str:
     """The city page's sentence on all its published projects' active sensors together."""
     ci = values.get("ci")
     if ci is None:
-        return _(
-            "Not enough data: this needs active sensors in at least two neighbourhoods with a "
-            "known population and income."
-        )
-    if ci > 0.05:
-        lean = _("The city's sensors lean towards neighbourhoods where richer residents live.")
-    elif ci < -0.05:
-        lean = _("The city's sensors lean towards neighbourhoods where poorer residents live.")
-    else:
-        lean = _("The city's sensors are spread roughly in proportion to where people live.")
-    text = (
-        _("Concentration index %(ci)s (0 = even, +1 = only in the richest areas). ")
-        % {"ci": f"{ci:.3f}"}
-        + lean
-    )
+        return str(_NO_EQUITY)
+    text = _equity_sentence(ci, _CITY_LEANS)
     top = values.get("richest")
     if top and top.get("fifth") == 4:
         text += " " + _(
             "%(sensors)s %% of the city's active sensors stand in the richest fifth of "
             "neighbourhoods, where %(residents)s %% of residents live."
-        ) % {"sensors": _pct(top["sensors"]), "residents": _pct(top["residents"])}
+        ) % _shares(top)
     return text
 
 

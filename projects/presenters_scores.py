@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +164,16 @@ def age_distribution(project: Project, user) -> list[dict] | None:
     ]
 
 
+def _latest(project: Project) -> tuple[list[Score], Score | None, Score | None, list[dict]]:
+    """The latest computation of `project`: its rows, the project-wide inclusivity and
+    comparison scores (None when absent) and the per-city inclusivity rows as `score_row`."""
+    latest = list(Score.objects.latest_for(project))
+    overall = next((s for s in latest if s.kind == ScoreKind.INCLUSIVITY and not s.city_id), None)
+    comparison = next((s for s in latest if s.kind == ScoreKind.COMPARISON), None)
+    per_city = [score_row(s) for s in latest if s.kind == ScoreKind.INCLUSIVITY and s.city_id]
+    return latest, overall, comparison, per_city
+
+
 def project_score_context(project: Project, *, user=None) -> dict:
     """Everything `scores/_project_block.html` needs, under the key `score_block`.
 
@@ -171,10 +181,7 @@ def project_score_context(project: Project, *, user=None) -> dict:
     """
     if project.moderation != Moderation.PUBLISHED:
         return {"score_block": {"published": False}}
-    latest = list(Score.objects.latest_for(project))
-    overall = next((s for s in latest if s.kind == ScoreKind.INCLUSIVITY and not s.city_id), None)
-    comparison = next((s for s in latest if s.kind == ScoreKind.COMPARISON), None)
-    per_city = [score_row(s) for s in latest if s.kind == ScoreKind.INCLUSIVITY and s.city_id]
+    latest, overall, comparison, per_city = _latest(project)
     similar_ids = comparison.components.get("similar", []) if comparison else []
     similar = {p.pk: p for p in Project.objects.published().filter(pk__in=similar_ids)}
     quintiles = [
@@ -215,12 +222,7 @@ def compare_columns(projects: Iterable[Project]) -> list[dict]:
     """One column per project for the side-by-side page."""
     columns = []
     for project in projects:
-        latest = list(Score.objects.latest_for(project))
-        overall = next(
-            (s for s in latest if s.kind == ScoreKind.INCLUSIVITY and not s.city_id), None
-        )
-        comparison = next((s for s in latest if s.kind == ScoreKind.COMPARISON), None)
-        city_rows = [score_row(s) for s in latest if s.kind == ScoreKind.INCLUSIVITY and s.city_id]
+        _rows, overall, comparison, city_rows = _latest(project)
         columns.append(
             {
                 "project": project,
@@ -246,19 +248,22 @@ def _merge_city_components(city_rows: list[dict]) -> list[dict]:
 
 
 def latest_city_stats(cities=None) -> list[dict]:
-    """The most recent statistics of each city, by city name."""
+    """The most recent statistics of each city, by city name (one row per city is read,
+    not every day's)."""
+    last_day = (
+        CityStat.objects.filter(city=OuterRef("city"), method=scoring.METHOD)
+        .order_by("-day")
+        .values("day")[:1]
+    )
     qs = (
-        CityStat.objects.filter(method=scoring.METHOD)
+        CityStat.objects.filter(method=scoring.METHOD, day=Subquery(last_day))
         .select_related("city")
-        .order_by("city__name", "-day")
+        .order_by("city__name")
     )
     if cities is not None:
         qs = qs.filter(city__in=cities)
-    seen, rows = set(), []
+    rows = []
     for stat in qs:
-        if stat.city_id in seen:
-            continue
-        seen.add(stat.city_id)
         rows.append(
             {
                 "city": stat.city,

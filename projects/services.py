@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from citimeasure.audit import audit_record
+from citimeasure.models import Consent
 from projects.choices import AgeBand, MembershipState, Moderation, Role
 from projects.models import MODERATORS_GROUP, Membership, Project, user_is_moderator
 from projects.services_scores import rescore_request
@@ -203,8 +204,6 @@ def membership_request(*, actor, project: Project, consent_version: str) -> Memb
     (`citimeasure.privacy.CONSENT_VERSIONS["join"]`); it is recorded with the time, so we can
     show later what exactly they agreed to.
     """
-    from citimeasure.models import Consent
-
     if not user_can_contribute(actor):
         raise PermissionDenied(_("Verify your e-mail address before joining a project."))
     if project.moderation != Moderation.PUBLISHED:

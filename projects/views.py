@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from citimeasure.privacy import CONSENT_VERSIONS
 from measurements.selectors import project_sensor_map
-from projects import services
-from projects.choices import LANGUAGE_NAMES, Role
+from projects import presenters_scores, services
+from projects.choices import LANGUAGE_NAMES, MembershipState, Role
 from projects.filters import ProjectFilter
 from projects.forms import ProjectForm, QuestionnaireForm, RejectForm
 from projects.models import City, Membership, Project, user_is_moderator
 from projects.presenters import project_map_features
-from projects.presenters_scores import project_score_context
 
 
 def _visible_project(request, slug: str) -> Project:
@@ -98,8 +98,7 @@ def project_detail(request, slug: str):
         request,
         "projects/detail.html",
         {
-            **project_score_context(project, user=request.user),
-            "score_template": "scores/_project_block.html",
+            **presenters_scores.project_score_context(project, user=request.user),
             "sensor_map": project_sensor_map(project, request.user, request.GET.get("quantity")),
             "project": project,
             "role": role,
@@ -109,7 +108,7 @@ def project_detail(request, slug: str):
             "member_count": project.memberships.active().count(),
             "questionnaire": (
                 QuestionnaireForm(initial={"age_band": membership.age_band})
-                if membership and membership.state == "active"
+                if membership and membership.state == MembershipState.ACTIVE
                 else None
             ),
             "features": project_map_features([project]),
@@ -204,8 +203,6 @@ def project_reject(request, slug: str):
 @login_required
 @require_POST
 def project_join(request, slug: str):
-    from citimeasure.privacy import CONSENT_VERSIONS
-
     project = _visible_project(request, slug)
     if not request.POST.get("consent"):
         messages.error(request, _("Agree to how the project uses your data before joining."))
@@ -314,8 +311,6 @@ def city_detail(request, slug: str):
         .prefetch_related("themes")
     )
     neighbourhoods = city.neighbourhoods.all()
-    from projects import presenters_scores
-
     stats = presenters_scores.latest_city_stats(cities=[city])
     stat = stats[0] if stats else None
     return render(

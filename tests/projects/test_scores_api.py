@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from projects import services_scores
@@ -94,3 +96,21 @@ def test_it_rescores_to_the_same_api_answer(api, scored, selectors):  # noqa: F8
     before = api.get("/api/v1/compare/?projects=even-air,rich-air").json()
     services_scores.scores_compute(at=AT)
     assert api.get("/api/v1/compare/?projects=even-air,rich-air").json() == before
+
+
+def test_it_lists_each_city_once_with_its_newest_day(api, city):  # noqa: F811
+    from datetime import date, datetime
+
+    from projects.models import CityStat
+
+    for day, active in [(date(2026, 11, 1), 3), (date(2026, 11, 2), 5), (date(2026, 10, 30), 1)]:
+        CityStat.objects.create(
+            city=city,
+            day=day,
+            values={"active_sensors": active},
+            computed_at=datetime(day.year, day.month, day.day, 2, 30, tzinfo=UTC),
+        )
+    results = api.get("/api/v1/cities/stats/").json()["results"]
+    assert [(r["slug"], r["day"], r["active_sensors"]) for r in results] == [
+        ("testville", "2026-11-02", 5)
+    ]

@@ -34,7 +34,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from projects.choices import Impact, Licence, MembershipState, Moderation, Role
-from projects.models import MODERATORS_GROUP, City, CityOfficial, Membership, Project, ThemeTag
+from projects.models import (
+    MODERATORS_GROUP,
+    SELF_ASSESSMENT_FIELDS,
+    City,
+    CityOfficial,
+    Membership,
+    Project,
+    ThemeTag,
+)
 from projects.neighbourhoods import ImportProblem, neighbourhoods_import, read_files
 
 SEEDS = Path(settings.BASE_DIR) / "seeds"
@@ -62,13 +70,6 @@ LICENCE_WEIGHTS = [
 ]
 IMPACT_WEIGHTS = [(Impact.NONE, 3), (Impact.REPORTED, 4), (Impact.DEBATE, 2), (Impact.CHANGED, 1)]
 ANSWER_WEIGHTS = [(True, 11), (False, 6), (None, 3)]
-SELF_ASSESSMENT = (
-    "free_to_join",
-    "non_digital_option",
-    "recruits_underrepresented",
-    "results_shared",
-    "locations_protected",
-)
 PROJECT_TEXT_FIELDS = (
     "goal",
     "what_is_measured",
@@ -369,7 +370,7 @@ def invented_profile(slug: str, city_slug: str, country: str) -> dict[str, Any]:
         "licence": pick(f"{slug}:licence", LICENCE_WEIGHTS),
         "impact_level": pick(f"{slug}:impact", IMPACT_WEIGHTS),
         "languages_offered": CITY_LANGUAGES.get(city_slug, COUNTRY_LANGUAGES.get(country, ["en"])),
-        **{name: pick(f"{slug}:{name}", ANSWER_WEIGHTS) for name in SELF_ASSESSMENT},
+        **{name: pick(f"{slug}:{name}", ANSWER_WEIGHTS) for name in SELF_ASSESSMENT_FIELDS},
     }
 
 
@@ -485,7 +486,7 @@ def load_demo_projects(
             "rejection_reason": entry.get("rejection_reason", ""),
             "created_by": coordinator,
             **{name: entry.get(name, "") for name in PROJECT_TEXT_FIELDS},
-            **{name: entry.get(name) for name in SELF_ASSESSMENT},
+            **{name: entry.get(name) for name in SELF_ASSESSMENT_FIELDS},
         }
         create_values = {"created_at": now}
         if moderation in (Moderation.SUBMITTED, Moderation.REJECTED):
