@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from citimeasure.authentication import ApiTokenAuthentication
 from measurements import services
+from measurements.api import _visible_sensor
 from measurements.models import Reading, Sensor
 from measurements.quality import flag_names
 
@@ -65,16 +66,13 @@ class _ManagementView(APIView):
 class SensorTokenView(_ManagementView):
     """The sensor's device token: replace it (POST) or revoke it (DELETE)."""
 
-    def _sensor(self, request, pk: int) -> Sensor:
-        return get_object_or_404(Sensor.objects.visible_to(request.user), pk=pk)
-
     @extend_schema(
         request=None,
         responses={201: _TokenOut, 401: _Detail, 403: _Detail, 404: _Detail},
         summary="Replace the device token",
     )
     def post(self, request, pk: int):
-        sensor = self._sensor(request, pk)
+        sensor = _visible_sensor(request, pk)
         token = services.sensor_token_reissue(actor=request.user, sensor=sensor)
         response = Response(
             {"sensor": sensor.pk, "token": token, "prefix": sensor.device_token_prefix},
@@ -89,7 +87,7 @@ class SensorTokenView(_ManagementView):
         summary="Revoke the device token",
     )
     def delete(self, request, pk: int):
-        sensor = self._sensor(request, pk)
+        sensor = _visible_sensor(request, pk)
         services.sensor_token_revoke(actor=request.user, sensor=sensor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

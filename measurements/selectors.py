@@ -8,13 +8,13 @@ counts as "in a window" when its hour starts inside the window.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
-from measurements.models import HourlyRollup, Sensor
+from measurements.models import DailyRollup, HourlyRollup, Quantity, Sensor
 
 ACTIVE_DAYS = 30
 STATS_DAYS = 90
@@ -179,8 +179,6 @@ def project_sensor_map(project, user, quantity: str | None = None) -> dict:
     """Everything the project page's sensor map needs (`_project_sensor_map.html`): the
     features of `project_sensor_features`, the quantities they carry (the chooser, PM2.5
     first when present) with their colour bands and legend rows, and the one chosen."""
-    from measurements.models import Quantity
-
     features = project_sensor_features(project, user)
     codes = {code for f in features["features"] for code in f["properties"]["latest"]}
     quantities = []
@@ -231,8 +229,6 @@ __all__ = [
 
 # --- daily means for the compare page (issue 4) -------------------------------------------
 
-from datetime import date  # noqa: E402  (appended section; the module top belongs to issue 3)
-
 
 def quantities_measured(project_ids: list[int], start: date, end: date) -> dict[int, set[str]]:
     """Per project, the codes of the quantities with a daily rollup from `start` to `end`
@@ -241,8 +237,6 @@ def quantities_measured(project_ids: list[int], start: date, end: date) -> dict[
     Example: project 4 with pm25 and temperature days in the window gives
     ``{4: {"pm25", "temperature"}}``; a project without any gives an empty set.
     """
-    from measurements.models import DailyRollup
-
     found: dict[int, set[str]] = {pid: set() for pid in project_ids}
     rows = (
         DailyRollup.objects.filter(
@@ -269,8 +263,6 @@ def daily_means(
     Example: on one day sensor A has 10 readings (none flagged) with mean 20 and sensor B
     4 readings (2 flagged) with mean 11; the project's mean is (20·10 + 11·2) / 12 = 18.5.
     """
-    from measurements.models import DailyRollup
-
     sums: dict[int, dict[date, list[float]]] = {pid: {} for pid in project_ids}
     rows = DailyRollup.objects.filter(
         sensor__project_id__in=project_ids,
@@ -306,10 +298,6 @@ def latest_values(sensor_ids) -> dict[int, dict[str, dict]]:
     table, so a map of a thousand sensors costs the same whatever their number of readings.
     An hour whose readings were all flagged has no mean and is skipped.
     """
-    from django.db.models import OuterRef, Subquery
-
-    from measurements.models import Quantity
-
     ids = list(sensor_ids)
     if not ids:
         return {}
@@ -320,19 +308,11 @@ def latest_values(sensor_ids) -> dict[int, dict[str, dict]]:
         .order_by("-hour")
         .values("hour")[:1]
     )
-    pairs = (
-        HourlyRollup.objects.filter(sensor_id__in=ids)
-        .order_by()
-        .values("sensor_id", "quantity_id")
-        .distinct()
-    )
     quantities = {q.pk: q for q in Quantity.objects.all()}
     result: dict[int, dict[str, dict]] = {}
-    rows = HourlyRollup.objects.filter(
-        sensor_id__in=ids,
-        hour=Subquery(newest),
-        quantity_id__in={p["quantity_id"] for p in pairs},
-    ).values_list("sensor_id", "quantity_id", "hour", "mean")
+    rows = HourlyRollup.objects.filter(sensor_id__in=ids, hour=Subquery(newest)).values_list(
+        "sensor_id", "quantity_id", "hour", "mean"
+    )
     for sensor_id, quantity_id, hour, mean in rows:
         q = quantities[quantity_id]
         result.setdefault(sensor_id, {})[q.code] = {

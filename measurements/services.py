@@ -430,8 +430,7 @@ def sensor_register(*, actor, project: Project, data: dict[str, Any]) -> tuple[S
 
 def sensor_token_rotate(*, actor, sensor: Sensor) -> str:
     """Replace the device token; the old one stops working at once."""
-    if not Sensor.objects.manageable_by(actor).filter(pk=sensor.pk).exists():
-        raise PermissionDenied("Only the sensor's owner or a coordinator can change its token.")
+    _sensor_manageable_or_deny(actor=actor, sensor=sensor, what="change its token")
     return sensor.device_token_issue()
 
 
