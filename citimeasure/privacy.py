@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 ExportFunction = Callable[[Any], Any]
-EraseFunction = Callable[..., None]
+EraseFunction = Callable[..., Any]
 
 #: The version of each text a user agrees to; bump it when the text changes, so a stored
 #: Consent says which wording was accepted. The one place these versions live.

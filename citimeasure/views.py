@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from citimeasure.audit import audit_record
 from citimeasure.models import ApiToken
-from citimeasure.views_privacy import account_delete_view, privacy, privacy_export  # noqa: F401
 
 
 class TokenForm(forms.Form):
