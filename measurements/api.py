@@ -20,9 +20,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citimeasure.tokens import token_matches
 from measurements import airrohr, services
-from measurements.authentication import DeviceOrApiTokenAuthentication
+from measurements.authentication import DeviceOrApiTokenAuthentication, DeviceOrUserWrites
 from measurements.models import HourlyRollup, Quantity, Reading, Sensor, Source
 from measurements.quality import flag_names
 from measurements.selectors import latest_values
@@ -78,7 +77,7 @@ class ReadingsView(APIView):
     """
 
     authentication_classes = [DeviceOrApiTokenAuthentication, SessionAuthentication]
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    permission_classes = [DeviceOrUserWrites]
 
     @extend_schema(
         parameters=[
@@ -110,7 +109,10 @@ class ReadingsView(APIView):
         if quantity is not None:
             readings = readings.filter(quantity=quantity)
         readings = readings.between(_time_param(request, "start"), _time_param(request, "end"))
-        if request.query_params.get("format") == "csv":
+        output = request.query_params.get("format", "json")
+        if output not in ("json", "csv"):
+            raise exceptions.ValidationError({"format": "Give format=json or format=csv."})
+        if output == "csv":
             return _readings_csv(request, readings)
         paginator = ReadingCursorPagination()
         page = paginator.paginate_queryset(readings, request, view=self)
@@ -390,7 +392,5 @@ class SensorCommunityView(APIView):
 
     @staticmethod
     def _sensor(chip: str, token: str) -> Sensor | None:
-        candidates = Sensor.objects.filter(
-            is_active=True, sensor_community_id__in=[chip, f"esp8266-{chip}", f"esp32-{chip}"]
-        ).exclude(device_token_digest="")
-        return next((s for s in candidates if token_matches(token, s.device_token_digest)), None)
+        ids = [chip, f"esp8266-{chip}", f"esp32-{chip}"]
+        return Sensor.objects.filter(sensor_community_id__in=ids).holding_device_token(token)

@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from citimeasure.authentication import ApiTokenAuthentication
-from citimeasure.tokens import token_matches
 from measurements import services
 from measurements.api import _ingest_status
 from measurements.formats import opensensemap
@@ -210,7 +209,4 @@ class OpenSenseMapView(APIView):
 
     @staticmethod
     def _sensor(box_id: str, token: str) -> Sensor | None:
-        candidates = Sensor.objects.filter(is_active=True, opensensemap_id=box_id).exclude(
-            device_token_digest=""
-        )
-        return next((s for s in candidates if token_matches(token, s.device_token_digest)), None)
+        return Sensor.objects.filter(opensensemap_id=box_id).holding_device_token(token)

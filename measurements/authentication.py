@@ -2,16 +2,19 @@
 
 Both kinds share the header and the shape (`<prefix>.<secret>`), so one class tries both.
 The device token goes first: devices are what send a reading every minute, so their
-request costs one query (the sensor with its owner, joined); a personal token (scripts,
-batches) costs one more, an indexed miss. A device-authenticated request carries the
-Sensor as `request.auth` and may write to that sensor only.
+request costs one query (the sensor); a personal token (scripts, batches) costs one more,
+an indexed miss. A device-authenticated request carries the Sensor as `request.auth` and
+may write to that sensor only; `DeviceOrUserWrites` lets it write without loading the
+owner, who is read only if something asks for `request.user`.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from citimeasure.models import ApiToken
 from measurements.models import Sensor
@@ -26,9 +29,9 @@ class DeviceOrApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the header as 'Token <key>'."))
-        sensor = Sensor.objects.select_related("owner").authenticate_device(header[1])
+        sensor = Sensor.objects.authenticate_device(header[1])
         if sensor is not None:
-            return sensor.owner, sensor
+            return SimpleLazyObject(lambda: sensor.owner or AnonymousUser()), sensor
         row = ApiToken.objects.authenticate(header[1])
         if row is not None and row.user.is_active:
             row.touch()
@@ -37,6 +40,16 @@ class DeviceOrApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class DeviceOrUserWrites(permissions.BasePermission):
+    """Reads for anyone; writes for a device authenticated by its token or a signed-in user
+    (what each may write is the ingestion service's check, per sensor)."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS or isinstance(request.auth, Sensor):
+            return True
+        return bool(request.user and request.user.is_authenticated)
 
 
 class DeviceOrApiTokenScheme(OpenApiAuthenticationExtension):

@@ -8,16 +8,18 @@ same transaction, and start the rollup job after commit.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.errors import UniqueViolation
 
 from measurements.location import location_is_valid
 from measurements.models import DirtyHour, Quantity, Reading, Sensor, Source
@@ -151,8 +153,8 @@ def _writable_projects(*, actor, device: Sensor | None, referenced: set[int]) ->
     return dict(pairs)
 
 
-def _hour(time: datetime) -> datetime:
-    return time.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 # --- the one backend-specific step ---------------------------------------------------------
@@ -162,17 +164,20 @@ def _insert_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime)
     """Insert rows that are not stored yet and mark their hours dirty; return the positions
     in `rows` of those that were already stored (usually none, so little comes back).
 
-    PostgreSQL: one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, fed by array
-    parameters (small batches) or by a temporary table filled with COPY (large ones), with
-    the dirty-hour upsert in the same statement — a concurrent identical batch waits on the
-    unique index and then sees its rows as duplicates. SQLite (embedded mode, one writer at
-    a time): look up the existing keys, then bulk_create(ignore_conflicts=True), then mark.
+    Atomic: the readings and their dirty-hour marks are stored together or not at all.
+    PostgreSQL: a large batch is first COPYed as it is (`_copy_all_new`); otherwise one
+    INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, fed by array parameters (small
+    batches) or by a temporary table filled with COPY (large ones), with the dirty-hour
+    upsert in the same statement — a concurrent identical batch waits on the unique index
+    and then sees its rows as duplicates. SQLite (embedded mode, one writer at a time):
+    look up the existing keys, then bulk_create(ignore_conflicts=True), then mark.
     """
     if not rows:
         return set()
     if connection.vendor == "postgresql":
         return _insert_new_postgresql(rows, source=source, received_at=received_at)
-    return _insert_new_generic(rows, source=source, received_at=received_at)
+    with transaction.atomic():
+        return _insert_new_generic(rows, source=source, received_at=received_at)
 
 
 # Up to this many rows travel as array parameters of one INSERT (1 round trip instead of
@@ -186,24 +191,44 @@ _STAGE_COLUMNS = "sensor_id, quantity_id, time, value, flags, idx"
 def _insert_new_postgresql(
     rows: Sequence[ValidRow], *, source: str, received_at: datetime
 ) -> set[int]:
-    table = Reading._meta.db_table
-    with connection.cursor() as cursor:
-        if len(rows) <= SMALL_BATCH:
-            staged = (
-                "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], "
-                f"%s::float8[], %s::integer[], %s::integer[]) AS t({_STAGE_COLUMNS})"
-            )
-            params = [list(column) for column in zip(*_stage_rows(rows), strict=True)]
-            cleared = ""
-        else:
+    if len(rows) <= SMALL_BATCH:
+        # One statement, atomic on its own: no transaction block, two round trips fewer.
+        staged = (
+            "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], "
+            f"%s::float8[], %s::integer[], %s::integer[]) AS t({_STAGE_COLUMNS})"
+        )
+        params = [list(column) for column in zip(*_stage_rows(rows), strict=True)]
+        return _insert_staged(staged, params, source=source, received_at=received_at)
+    with transaction.atomic():
+        try:
+            # A savepoint: a conflict undoes the COPY only, and the batch goes the safe way.
+            with transaction.atomic():
+                _copy_all_new(rows, source=source, received_at=received_at)
+            return set()
+        except UniqueViolation:
+            pass  # some reading is stored already (a re-sent batch): sort them out below
+        with connection.cursor() as cursor:
             _stage_copy(cursor, rows)
-            staged, params = "SELECT * FROM reading_stage", []
-            # Emptied by the statement that reads it (same snapshot: `staged` still sees
-            # every row), so a second ingest in the same transaction starts empty.
-            cleared = "cleared AS (DELETE FROM reading_stage), "
+        # Emptied by the statement that reads it (same snapshot: `staged` still sees every
+        # row), so a second ingest in the same transaction starts empty.
+        return _insert_staged(
+            "SELECT * FROM reading_stage",
+            [],
+            source=source,
+            received_at=received_at,
+            cleared="cleared AS (DELETE FROM reading_stage), ",
+        )
+
+
+def _insert_staged(
+    staged: str, params: list, *, source: str, received_at: datetime, cleared: str = ""
+) -> set[int]:
+    """INSERT … ON CONFLICT DO NOTHING the rows of the `staged` query and mark their hours
+    dirty, in one statement; return the positions (`idx`) of the rows stored before."""
+    with connection.cursor() as cursor:
         cursor.execute(
             f"WITH staged AS ({staged}), {cleared}new AS ("
-            f"INSERT INTO {table} "
+            f"INSERT INTO {Reading._meta.db_table} "
             "(sensor_id, quantity_id, time, value, flags, source, received_at) "
             "SELECT sensor_id, quantity_id, time, value, flags, %s, %s FROM staged "
             # One key order for every writer, so overlapping batches cannot deadlock.
@@ -225,6 +250,41 @@ def _insert_new_postgresql(
             [*params, source, received_at, received_at],
         )
         return {idx for (idx,) in cursor.fetchall()}
+
+
+_READING_KEY = attrgetter("sensor_id", "quantity_id", "time")
+
+
+def _copy_all_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> None:
+    """COPY a batch straight into the readings table and mark its hours dirty, assuming
+    none of its readings is stored yet — true of nearly every batch devices and scripts
+    send, and then as cheap as a bare COPY. If one is stored already, or being stored by a
+    concurrent transaction (COPY waits for it to end), PostgreSQL refuses the whole COPY
+    with a unique violation and the caller, inside a savepoint, takes the ON CONFLICT path.
+
+    Rows go in key order, like the ON CONFLICT path: writers that overlap then wait for
+    each other in one order instead of deadlocking.
+    """
+    ordered = sorted(rows, key=_READING_KEY)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            f"COPY {Reading._meta.db_table} "
+            "(sensor_id, quantity_id, time, value, flags, source, received_at) "
+            "FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "int2", "timestamptz", "float8", "int4", "text", "timestamptz"])
+            write = copy.write_row
+            for r in ordered:
+                write((r.sensor_id, r.quantity_id, r.time, r.value, r.flags, source, received_at))
+        hours = sorted({(r.sensor_id, r.quantity_id, _hour(r.time)) for r in ordered})
+        sensors, quantities, starts = (list(column) for column in zip(*hours, strict=True))
+        cursor.execute(
+            f"INSERT INTO {DirtyHour._meta.db_table} (sensor_id, quantity_id, hour, marked_at) "
+            "SELECT *, %s FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[]) "
+            "ON CONFLICT (sensor_id, quantity_id, hour) "
+            "DO UPDATE SET marked_at = EXCLUDED.marked_at",
+            [received_at, sensors, quantities, starts],
+        )
 
 
 def _stage_rows(rows: Sequence[ValidRow]) -> Iterable[tuple]:
@@ -358,41 +418,61 @@ def readings_ingest(
         valid.append(checked)
         results.append(RowResult(index, "accepted"))
 
-    with transaction.atomic():
-        stored_before = _insert_new(valid, source=source, received_at=now)
-        if len(stored_before) < len(valid):
-            transaction.on_commit(_enqueue_rollups)
-            rescore_after_readings(
-                project_ids={
-                    project_of[r.sensor_id]
-                    for position, r in enumerate(valid)
-                    if position not in stored_before
-                }
-            )
+    # Atomic by itself (see `_insert_new`); what follows only schedules work for later.
+    stored_before = _insert_new(valid, source=source, received_at=now)
+    if len(stored_before) < len(valid):
+        transaction.on_commit(_enqueue_rollups)
+        rescore_after_readings(
+            project_ids={
+                project_of[r.sensor_id]
+                for position, r in enumerate(valid)
+                if position not in stored_before
+            }
+        )
     for position in stored_before:
         index = valid[position].index
         results[index] = RowResult(index, "duplicate")
     return IngestReport(results)
 
 
+# A rollup job queued a moment ahead covers every reading committed before it starts, so a
+# busy web process queues one per ROLLUP_DELAY instead of one per request (a broker round
+# trip each): rollups trail the readings by a few seconds, well inside the minute promised.
+ROLLUP_DELAY = 3.0  # seconds
+ROLLUP_MARGIN = 1.0  # seconds: clock differences between web and worker hosts
+_rollup_job_starts_at = 0.0  # time.monotonic() when this process's queued job may start
+
+
 def _enqueue_rollups() -> None:
-    """Start the rollup job now; if the broker (Redis) is away, log it and carry on.
+    """Queue the rollup job, unless one this process queued has not started yet; if the
+    broker (Redis) is away, log it and carry on.
 
     The readings and their DirtyHour marks are already committed, so the periodic sweep
     (`sweep_dirty_hours`) recomputes those hours once the broker is back: the queue only
     makes rollups sooner. One quick publish retry (a blip), no more: an ingest must not
     wait on a dead broker (retry=False is slower: kombu then reconnects with its defaults).
+    When tasks run eagerly (the embedded mode, tests), the job runs at once, every time.
     """
+    global _rollup_job_starts_at
     from kombu.exceptions import OperationalError as BrokerUnavailable
 
     from measurements.tasks import process_dirty_hours
 
+    eager = process_dirty_hours.app.conf.task_always_eager
+    now = time.monotonic()
+    if not eager and now < _rollup_job_starts_at - ROLLUP_MARGIN:
+        return
     try:
         process_dirty_hours.apply_async(
-            retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_max": 0.2}
+            countdown=None if eager else ROLLUP_DELAY,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_max": 0.2},
         )
     except BrokerUnavailable:  # the outbox + sweep catch up; task errors still propagate
         logger.warning("could not enqueue the rollup job; left to the sweep", exc_info=True)
+        return
+    if not eager:  # an eager job has run already: it covers nothing that comes later
+        _rollup_job_starts_at = now + ROLLUP_DELAY
 
 
 # --- sensors ------------------------------------------------------------------------------

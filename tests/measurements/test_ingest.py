@@ -66,6 +66,25 @@ def test_it_stores_nothing_twice_when_a_batch_is_sent_again(
     assert Reading.objects.count() == 25
 
 
+def test_it_sorts_out_a_large_batch_that_overlaps_stored_readings(
+    sensor, bob, django_capture_on_commit_callbacks
+):
+    # Above services.SMALL_BATCH rows PostgreSQL first tries one plain COPY; an overlap makes
+    # it fail as a whole, and the batch must then be stored row by row, losing nothing.
+    first = ingest(rows_for(sensor, range(0, 300)), bob, django_capture_on_commit_callbacks)
+    second = ingest(rows_for(sensor, range(150, 450)), bob, django_capture_on_commit_callbacks)
+    assert (first.accepted, first.duplicates) == (300, 0)
+    assert (second.accepted, second.duplicates) == (150, 150)
+    assert [r.status for r in second.results[:150]] == ["duplicate"] * 150
+    assert [r.status for r in second.results[150:]] == ["accepted"] * 150
+    assert Reading.objects.count() == 450
+    assert Reading.objects.filter(time=T0 + timedelta(minutes=200)).get().value == 10 + 200 / 10
+    # Every hour that received a reading was rolled up (the marks were written either way).
+    hours = {(T0 + timedelta(minutes=m)).replace(minute=0) for m in range(450)}
+    assert set(HourlyRollup.objects.values_list("hour", flat=True)) == hours
+    assert sum(HourlyRollup.objects.values_list("count", flat=True)) == 450
+
+
 def test_it_never_changes_a_stored_value_on_resend(sensor, bob, django_capture_on_commit_callbacks):
     ingest(rows_for(sensor, [0], value=lambda m: 12.5), bob, django_capture_on_commit_callbacks)
     report = ingest(
