@@ -67,6 +67,28 @@ def test_it_combines_a_projects_sensors_weighted_by_readings(api, two, published
 
 
 @pytest.mark.django_db
+def test_a_projects_flagged_readings_count_but_stay_out_of_mean_min_and_max(
+    api, two, published, bob, django_capture_on_commit_callbacks
+):
+    implausible = SensorFactory(project=published, owner=bob, name="C")
+    # 900 µg/m³ is stored but flagged out of range: at 00:00 and, alone, at 03:00.
+    load(implausible, bob, [900], django_capture_on_commit_callbacks)
+    rows = [
+        {"sensor": implausible.pk, "quantity": "pm25", "time": "2024-05-01T03:00:00Z", "value": 900}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        readings_ingest(rows=rows, source="api", actor=bob)
+
+    points = api.get(URL, window(project=published.slug)).json()["points"]
+
+    first = points[0]
+    assert (first["count"], first["flagged"], first["max"]) == (7, 1, 50.0)
+    assert first["mean"] == pytest.approx((10 + 20 + 30 + 150) / 6)
+    # An hour of flagged readings only has no mean to show: it is left out of the series.
+    assert [p["time"] for p in points] == ["2024-05-01T00:00:00Z", "2024-05-01T01:00:00Z"]
+
+
+@pytest.mark.django_db
 def test_it_returns_daily_points_from_the_daily_rollups(api, two):
     a, _ = two
     response = api.get(URL, window(sensors=str(a.pk), interval="day"))
