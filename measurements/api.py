@@ -92,12 +92,14 @@ class ReadingsView(APIView):
             OpenApiParameter("quality", str, enum=["ok", "flagged"]),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
-        responses={200: dict},
+        responses={200: dict, 400: dict, 403: dict, 404: dict},
     )
     def get(self, request):
         # A device token writes for its sensor; it never reads with its owner's rights.
         reader = AnonymousUser() if isinstance(request.auth, Sensor) else request.user
-        sensors = _readings_sensor_filter(request, Sensor.objects.visible_to(reader))
+        _refuse_closed_readings(request, reader)
+        open_projects = Project.objects.readings_open_to(reader)
+        sensors = _readings_sensor_filter(request, Sensor.objects.filter(project__in=open_projects))
         readings = _readings_quality_filter(request, Reading.objects.filter(sensor__in=sensors))
         if request.query_params.get("sensor"):
             try:
@@ -167,6 +169,22 @@ class ReadingsView(APIView):
         except DjangoValidationError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(report.as_dict(), status=_ingest_status(report))
+
+
+def _refuse_closed_readings(request, reader) -> None:
+    """403 naming the licence when the caller asks by name (`project` or `sensor`) for the
+    readings of a visible project that does not share them; asked for nothing in
+    particular, such readings are simply not listed."""
+    projects = Project.objects.visible_to(reader)
+    slug, sensor = request.query_params.get("project"), request.query_params.get("sensor", "")
+    if slug:
+        asked = projects.filter(slug=slug).first()
+    elif sensor.isdigit():
+        asked = projects.filter(sensors__pk=int(sensor)).first()
+    else:
+        return
+    if asked is not None and not asked.readings_open_to(reader):
+        raise exceptions.PermissionDenied(asked.readings_closed_message())
 
 
 def _bbox_param(request) -> tuple[float, float, float, float] | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 
@@ -108,6 +109,8 @@ def _visible_project(request, slug: str) -> Project:
 def readings_csv(request, slug: str):
     """All readings of a visible project as CSV, with its licence on every row."""
     project = _visible_project(request, slug)
+    if not project.readings_open_to(request.user):
+        raise PermissionDenied(project.readings_closed_message())
     readings = Reading.objects.filter(sensor__project=project)
     return readings_csv_response(
         readings, filename=f"{project.slug}-readings.csv", licence=licence_label(project)

@@ -184,6 +184,19 @@ class ProjectQuerySet(models.QuerySet):
             | Q(memberships__user=user, memberships__state=MembershipState.ACTIVE)
         ).distinct()
 
+    def readings_open_to(self, user):
+        """Projects whose raw readings `user` may read and download: the visible ones under
+        an open licence, and those without one ("available on request", "not shared") that
+        `user` actively belongs to. (Charts and maps of every visible project show hourly
+        summaries; this rule is about the readings themselves: the API and the exports.)"""
+        visible = self.visible_to(user)
+        if not getattr(user, "is_authenticated", False):
+            return visible.filter(licence__in=OPEN_LICENCES)
+        return visible.filter(
+            Q(licence__in=OPEN_LICENCES)
+            | Q(memberships__user=user, memberships__state=MembershipState.ACTIVE)
+        ).distinct()
+
     def editable_by(self, user):
         """Projects whose content `user` may change: coordinators (and moderators)."""
         if user_is_moderator(user):
@@ -337,6 +350,18 @@ class Project(models.Model):
 
     def is_editable_by(self, user) -> bool:
         return Project.objects.editable_by(user).filter(pk=self.pk).exists()
+
+    def readings_open_to(self, user) -> bool:
+        """Whether `user` may read and download this project's raw readings (the rule is
+        `ProjectQuerySet.readings_open_to`)."""
+        return Project.objects.readings_open_to(user).filter(pk=self.pk).exists()
+
+    def readings_closed_message(self) -> str:
+        """Why the readings cannot be downloaded, for a caller who is not a member."""
+        return _(
+            "This initiative does not publish its readings as open data (licence: "
+            "%(licence)s); its members can download them. Ask its coordinators."
+        ) % {"licence": self.get_licence_display()}
 
     def role_of(self, user) -> str | None:
         """The active role of `user` in this project, or None."""

@@ -104,6 +104,7 @@ def project_detail(request, slug: str):
             "role": role,
             "membership": membership,
             "can_edit": project.is_editable_by(request.user),
+            "readings_open": project.readings_open_to(request.user),
             "is_moderator": user_is_moderator(request.user),
             "member_count": project.memberships.active().count(),
             "questionnaire": (

@@ -93,3 +93,31 @@ def test_it_hides_exports_of_projects_the_user_may_not_see(client, draft, bob, c
     assert client.get(f"/projects/secret-draft/{path}").status_code == 404
     client.force_login(bob)
     assert client.get(f"/projects/secret-draft/{path}").status_code == 200
+
+
+@pytest.mark.parametrize("licence", [Licence.ON_REQUEST, Licence.CLOSED])
+def test_readings_of_a_project_that_does_not_share_them_go_to_its_members_only(
+    client, sensors, bob, charlie, licence
+):
+    published = sensors[0].project
+    published.licence = licence
+    published.save()
+    path = "/projects/clean-air-utrecht/export/readings.csv"
+
+    for outsider in (None, charlie):
+        if outsider:
+            client.force_login(outsider)
+        refused = client.get(path)
+        assert refused.status_code == 403
+        assert "does not publish its readings" in refused.content.decode()
+        assert published.get_licence_display() in refused.content.decode()
+        page = client.get("/projects/clean-air-utrecht/").content.decode()
+        assert "export/readings.csv" not in page
+        assert "does not publish its readings as open data" in page
+        # The sensors' published points stay an open download.
+        assert client.get("/projects/clean-air-utrecht/export/sensors.geojson").status_code == 200
+
+    client.force_login(bob)  # a member
+    _body, rows = read_csv(client.get(path))
+    assert len(rows) == 2 and {row["licence"] for row in rows} == {str(licence.label)}
+    assert "export/readings.csv" in client.get("/projects/clean-air-utrecht/").content.decode()

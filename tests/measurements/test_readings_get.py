@@ -134,3 +134,28 @@ def test_it_hides_readings_of_projects_the_reader_may_not_see(api, draft, bob, c
     assert b"".join(response.streaming_content).decode().count("\n") == 1  # the header only
     api.force_authenticate(bob)
     assert len(api.get(URL, {"project": "secret-draft"}).json()["results"]) == 1
+
+
+def test_readings_of_projects_that_do_not_share_them_are_listed_to_members_only(
+    api, world, published, bob, charlie
+):
+    from projects.choices import Licence
+
+    utrecht, gent, hidden = world
+    published.licence = Licence.CLOSED
+    published.save()
+
+    listed = {r["sensor"] for r in api.get(URL).json()["results"]}
+    assert listed == {gent.pk}
+    for asked in ({"project": published.slug}, {"sensor": utrecht.pk}):
+        refused = api.get(URL, asked)
+        assert refused.status_code == 403
+        assert "Not shared" in refused.json()["detail"]
+        assert api.get(URL, {**asked, "format": "csv"}).status_code == 403
+    api.force_authenticate(charlie)
+    assert api.get(URL, {"project": published.slug}).status_code == 403
+
+    api.force_authenticate(bob)  # a member of the project
+    mine = api.get(URL, {"project": published.slug})
+    assert mine.status_code == 200
+    assert {r["sensor"] for r in mine.json()["results"]} == {utrecht.pk, hidden.pk}
