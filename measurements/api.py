@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,7 +25,7 @@ from measurements.authentication import DeviceOrApiTokenAuthentication, DeviceOr
 from measurements.models import HourlyRollup, Quantity, Reading, Sensor, Source
 from measurements.quality import flag_names
 from measurements.selectors import latest_values
-from measurements.validation import Rejection, parse_time
+from measurements.validation import Rejection, format_time, parse_time
 from projects.models import Project
 
 MAX_SERIES_DAYS = 400
@@ -124,7 +124,7 @@ class ReadingsView(APIView):
                 {
                     "sensor": r.sensor_id,
                     "quantity": codes[r.quantity_id],
-                    "time": r.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                    "time": format_time(r.time),
                     "value": r.value,
                     "flags": flag_names(r.flags),
                     "source": r.source,
@@ -302,7 +302,7 @@ class SensorsView(APIView):
         for sensor in sensors:
             feature = sensor_feature(sensor)
             feature["properties"]["latest"] = {
-                code: {**v, "hour": v["hour"].isoformat().replace("+00:00", "Z")}
+                code: {**v, "hour": format_time(v["hour"])}
                 for code, v in latest.get(sensor.pk, {}).items()
             }
             features.append(feature)
@@ -316,7 +316,7 @@ def series_points(sensor: Sensor, quantity: Quantity, start: datetime, end: date
     ).order_by("hour")
     return [
         {
-            "hour": r.hour.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "hour": format_time(r.hour),
             "count": r.count,
             "flagged": r.flagged,
             "mean": r.mean,

@@ -14,7 +14,7 @@ A hot path: rows are turned into dicts by hand, without a serializer per point.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Cast
@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from measurements.api import _quantity_param, _time_param
 from measurements.models import DailyRollup, HourlyRollup, Sensor
+from measurements.validation import format_time
 from projects.models import Project
 
 MAX_DAYS = {"hour": 92, "day": 3660}
@@ -36,7 +37,7 @@ DEFAULT_DAYS = 7
 
 def _iso(moment) -> str:
     if isinstance(moment, datetime):
-        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return format_time(moment)
     return moment.isoformat()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from measurements.formats.cells import row_neutralise
 from measurements.models import Quantity, Reading, Sensor
 from measurements.quality import flag_names
+from measurements.validation import format_time
 from projects.models import Project
 
 READING_COLUMNS = [
@@ -81,7 +81,7 @@ def reading_rows(readings) -> Iterator[list[Any]]:
             name,
             code,
             unit,
-            time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            format_time(time),
             value,
             " ".join(flag_names(flags)),
             plat,

@@ -15,6 +15,7 @@ from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from measurements.models import DailyRollup, HourlyRollup, Quantity, Sensor
+from measurements.validation import format_time
 
 ACTIVE_DAYS = 30
 STATS_DAYS = 90
@@ -357,8 +358,7 @@ def project_sensor_features(project, user, quantity: str | None = None) -> dict:
                     "name": name,
                     "url": reverse("measurements:sensor", args=[pk]),
                     "latest": {
-                        code: {**v, "hour": v["hour"].isoformat().replace("+00:00", "Z")}
-                        for code, v in values.items()
+                        code: {**v, "hour": format_time(v["hour"])} for code, v in values.items()
                     },
                 },
             }

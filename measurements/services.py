@@ -264,7 +264,7 @@ def _copy_all_new(rows: Sequence[ValidRow], *, source: str, received_at: datetim
     none of its readings is stored yet — true of nearly every batch devices and scripts
     send, and then as cheap as a bare COPY. If one is stored already, or being stored by a
     concurrent transaction (COPY waits for it to end), PostgreSQL refuses the whole COPY
-    with a unique violation and the caller, inside a savepoint, takes the ON CONFLICT path.
+    with a unique violation; the caller rolls it back and takes the ON CONFLICT path.
 
     Rows go in key order, like the ON CONFLICT path: writers that overlap then wait for
     each other in one order instead of deadlocking.

@@ -71,6 +71,16 @@ class Context:
         return self.now + quality.FUTURE_TOLERANCE
 
 
+def format_time(moment: datetime) -> str:
+    """A time as the API writes it: ISO 8601 in UTC with a Z.
+
+    >>> from datetime import timedelta, timezone
+    >>> format_time(datetime(2024, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2))))
+    '2024-05-01T10:30:00Z'
+    """
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def parse_time(raw: Any, *, index: int) -> datetime:
     """An ISO 8601 time with an explicit offset, as UTC.
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import doctest
 
-from measurements import services
+import pytest
+
+from measurements import services, validation
 
 
-def test_it_keeps_the_examples_in_the_ingestion_docstrings_true():
-    result = doctest.testmod(services, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 3
+@pytest.mark.parametrize("module", [services, validation], ids=lambda m: m.__name__)
+def test_it_keeps_the_examples_in_the_docstrings_true(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 1
     assert result.failed == 0
