@@ -89,25 +89,25 @@ def project_series(rollups, column: str) -> list[dict]:
         .annotate(
             n=Sum("count"),
             f=Sum("flagged"),
-            weighted=Sum(F("mean") * clean, filter=has_mean),
-            weight=Sum(clean, filter=has_mean),
+            # NULL (and the point left out) when no rollup of the hour has a mean.
+            weighted_mean=Sum(F("mean") * clean, filter=has_mean) / Sum(clean, filter=has_mean),
             low=Min("min"),
             high=Max("max"),
         )
-        .filter(weight__isnull=False)
+        .filter(weighted_mean__isnull=False)
         .order_by(column)
-        .values_list(column, "n", "f", "weighted", "weight", "low", "high")
+        .values_list(column, "n", "f", "weighted_mean", "low", "high")
     )
     return [
         {
             "time": _iso(moment),
             "count": n,
             "flagged": f,
-            "mean": weighted / weight if weight else None,
+            "mean": mean,
             "min": low,
             "max": high,
         }
-        for moment, n, f, weighted, weight, low, high in rows
+        for moment, n, f, mean, low, high in rows
     ]
 
 
