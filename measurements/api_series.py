@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import F, FloatField, Max, Min, Q, Sum
+from django.db.models import CharField, F, FloatField, Func, Max, Min, Q, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -35,10 +35,27 @@ MAX_SENSORS = 100
 DEFAULT_DAYS = 7
 
 
-def _iso(moment) -> str:
-    if isinstance(moment, datetime):
-        return format_time(moment)
-    return moment.isoformat()
+class UtcText(Func):
+    """A time as the API writes it (`format_time`: '2024-05-01T10:00:00Z'), made by the
+    database: an hourly series then neither loads nor formats a timestamp per point in
+    Python, which was half of its time at 720 points. Whole seconds only (rollup hours)."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Stored as UTC text; '%%%%' is '%' once Django and the SQLite backend unescape it.
+        template = "strftime('%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%SZ', %(expressions)s)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _label(time, *, hourly: bool):
+    """A point's time label as text from the database: '2024-05-01T10:00:00Z' for hours,
+    '2024-05-01' for days (a date cast to text is ISO 8601 on both databases)."""
+    return UtcText(time) if hourly else Cast(time, CharField())
 
 
 def _interval(request) -> str:
@@ -95,19 +112,22 @@ def project_series(rollups, column: str) -> list[dict]:
             high=Max("max"),
         )
         .filter(weighted_mean__isnull=False)
+        # Of Min(column), the group's own time: formatted once per point after grouping.
+        # Of the column itself it would join the GROUP BY and be computed for every rollup.
+        .annotate(label=_label(Min(column), hourly=column == "hour"))
         .order_by(column)
-        .values_list(column, "n", "f", "weighted_mean", "low", "high")
+        .values_list("label", "n", "f", "weighted_mean", "low", "high")
     )
     return [
         {
-            "time": _iso(moment),
+            "time": label,
             "count": n,
             "flagged": f,
             "mean": mean,
             "min": low,
             "max": high,
         }
-        for moment, n, f, mean, low, high in rows
+        for label, n, f, mean, low, high in rows
     ]
 
 
@@ -155,8 +175,8 @@ class SeriesView(APIView):
             "quantity": quantity.code,
             "unit": quantity.unit,
             "interval": interval,
-            "start": _iso(start),
-            "end": _iso(end),
+            "start": format_time(start),
+            "end": format_time(end),
         }
         slug, raw_ids = request.query_params.get("project"), request.query_params.get("sensors")
         if bool(slug) == bool(raw_ids):
@@ -176,14 +196,15 @@ class SeriesView(APIView):
         if len(sensors) != len(ids):
             raise Http404
         points: dict[int, list[dict]] = {pk: [] for pk in ids}
-        for sensor_id, moment, count, flagged, mean, low, high in (
+        for sensor_id, label, count, flagged, mean, low, high in (
             rollups.filter(sensor_id__in=ids)
+            .annotate(label=_label(column, hourly=column == "hour"))
             .order_by("sensor_id", column)
-            .values_list("sensor_id", column, "count", "flagged", "mean", "min", "max")
+            .values_list("sensor_id", "label", "count", "flagged", "mean", "min", "max")
         ):
             points[sensor_id].append(
                 {
-                    "time": _iso(moment),
+                    "time": label,
                     "count": count,
                     "flagged": flagged,
                     "mean": mean,
