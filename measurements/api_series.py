@@ -131,10 +131,14 @@ def project_series(rollups, column: str) -> list[dict]:
     ]
 
 
-def project_sensor_ids(project: Project, visible) -> list[int]:
-    """The project's sensors the caller may see, as ids: the rollups are then read through
-    their (sensor, quantity, time) index, sensor by sensor, with no join."""
-    return list(visible.filter(project=project).order_by().values_list("pk", flat=True))
+def project_sensor_ids(user, slug: str) -> list[int] | None:
+    """The ids of the sensors of project `slug`, or None when `user` may not see such a
+    project. As ids, the rollups are then read through their (sensor, quantity, time)
+    index, sensor by sensor, with no join; the project itself is looked up only when it
+    has no sensors (one query instead of two in the usual case)."""
+    projects = Project.objects.visible_to(user).filter(slug=slug)
+    ids = list(Sensor.objects.filter(project__in=projects).order_by().values_list("pk", flat=True))
+    return ids if ids or projects.exists() else None
 
 
 class SeriesView(APIView):
@@ -168,7 +172,6 @@ class SeriesView(APIView):
                     "shorter range."
                 }
             )
-        visible = Sensor.objects.visible_to(request.user)
         rollups, column = _table(interval, start, end)
         rollups = rollups.filter(quantity=quantity)
         body = {
@@ -184,14 +187,14 @@ class SeriesView(APIView):
                 {"sensors": "Give either sensors=<ids> or project=<slug>, not both or neither."}
             )
         if slug:
-            project = Project.objects.visible_to(request.user).filter(slug=slug).first()
-            if project is None:
+            ids = project_sensor_ids(request.user, slug)
+            if ids is None:
                 raise Http404
-            body["project"] = project.slug
-            ids = project_sensor_ids(project, visible)
+            body["project"] = slug
             body["points"] = project_series(rollups.filter(sensor_id__in=ids), column)
             return Response(body)
         ids = _sensor_ids(raw_ids)
+        visible = Sensor.objects.visible_to(request.user)
         sensors = dict(visible.filter(pk__in=ids).values_list("pk", "name"))
         if len(sensors) != len(ids):
             raise Http404

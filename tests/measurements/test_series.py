@@ -123,8 +123,17 @@ def test_it_answers_404_for_sensors_and_projects_outsiders_may_not_see(
 
     assert api.get(URL, window(sensors=str(hidden.pk))).status_code == 404
     assert api.get(URL, window(project=draft.slug)).status_code == 404
+    assert api.get(URL, window(project="no-such-project")).status_code == 404
     api.force_authenticate(bob)
     assert api.get(URL, window(sensors=str(hidden.pk))).status_code == 200
+    assert api.get(URL, window(project=draft.slug)).json()["points"][0]["count"] == 1
+
+
+@pytest.mark.django_db
+def test_a_visible_project_without_sensors_has_an_empty_series(api, published):
+    response = api.get(URL, window(project=published.slug))
+    assert response.status_code == 200
+    assert response.json()["project"] == published.slug and response.json()["points"] == []
 
 
 @pytest.mark.django_db
