@@ -68,7 +68,8 @@ class ReadingCursorPagination(pagination.CursorPagination):
 
 
 class ReadingsView(APIView):
-    """POST readings (one object or a list of up to 10,000); GET readings of visible sensors.
+    """POST readings (one object or a list of up to 10,000); GET readings the caller may read
+    (`Project.objects.readings_open_to`: open licences, or the caller's own projects).
 
     POST rows: ``{"sensor": 12, "quantity": "pm25", "time": "2024-05-01T13:00:00+02:00",
     "value": 12.3, "unit": "µg/m³"}`` (unit optional). Authenticate with a session, a
@@ -111,10 +112,11 @@ class ReadingsView(APIView):
         if quantity is not None:
             readings = readings.filter(quantity=quantity)
         readings = readings.between(_time_param(request, "start"), _time_param(request, "end"))
-        output = request.query_params.get("format", "json")
-        if output not in ("json", "csv"):
+        # An unknown format is answered 404 by DRF's content negotiation, before this view;
+        # an empty one would otherwise pass as JSON.
+        if request.query_params.get("format") == "":
             raise exceptions.ValidationError({"format": "Give format=json or format=csv."})
-        if output == "csv":
+        if request.query_params.get("format") == "csv":
             return _readings_csv(request, readings)
         paginator = ReadingCursorPagination()
         page = paginator.paginate_queryset(readings, request, view=self)
@@ -179,7 +181,7 @@ def _refuse_closed_readings(request, reader) -> None:
     slug, sensor = request.query_params.get("project"), request.query_params.get("sensor", "")
     if slug:
         asked = projects.filter(slug=slug).first()
-    elif sensor.isdigit():
+    elif sensor.isdecimal():
         asked = projects.filter(sensors__pk=int(sensor)).first()
     else:
         return
@@ -207,7 +209,7 @@ def _bbox_param(request) -> tuple[float, float, float, float] | None:
 
 
 def _readings_sensor_filter(request, sensors):
-    """Narrow the visible sensors by `project` (slug) and `bbox` (published locations only:
+    """Narrow the readable sensors by `project` (slug) and `bbox` (published locations only:
     filtering on the exact point would let a caller home in on it box by box)."""
     if request.query_params.get("project"):
         sensors = sensors.filter(project__slug=request.query_params["project"])

@@ -35,27 +35,35 @@ MAX_SENSORS = 100
 DEFAULT_DAYS = 7
 
 
-class UtcText(Func):
-    """A time as the API writes it (`format_time`: '2024-05-01T10:00:00Z'), made by the
-    database: an hourly series then neither loads nor formats a timestamp per point in
-    Python, which was half of its time at 720 points. Whole seconds only (rollup hours)."""
+class TimeLabel(Func):
+    """A point's time as the API writes it, made by the database: '2024-05-01T10:00:00Z'
+    for an hour (UTC, whole seconds: `format_time`), '2024-05-01' for a day. A series then
+    neither loads nor formats a timestamp per point in Python, which was half of its time
+    at 720 points."""
 
     output_field = CharField()
+    # Per interval: the to_char format (PostgreSQL) and the strftime one (SQLite, where
+    # times are stored as UTC text); '%%%%' is '%' once Django and the SQLite backend
+    # have unescaped it.
+    FORMATS = {
+        "hour": ('\'YYYY-MM-DD"T"HH24:MI:SS"Z"\'', "'%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%SZ'"),
+        "day": ("'YYYY-MM-DD'", "'%%%%Y-%%%%m-%%%%d'"),
+    }
+
+    def __init__(self, expression, *, interval: str) -> None:
+        self.interval = interval
+        super().__init__(expression)
 
     def as_postgresql(self, compiler, connection, **extra):
-        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        value = "%(expressions)s"
+        if self.interval == "hour":
+            value += " AT TIME ZONE 'UTC'"
+        template = f"to_char({value}, {self.FORMATS[self.interval][0]})"
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Stored as UTC text; '%%%%' is '%' once Django and the SQLite backend unescape it.
-        template = "strftime('%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%SZ', %(expressions)s)"
+        template = f"strftime({self.FORMATS[self.interval][1]}, %(expressions)s)"
         return self.as_sql(compiler, connection, template=template, **extra)
-
-
-def _label(time, *, hourly: bool):
-    """A point's time label as text from the database: '2024-05-01T10:00:00Z' for hours,
-    '2024-05-01' for days (a date cast to text is ISO 8601 on both databases)."""
-    return UtcText(time) if hourly else Cast(time, CharField())
 
 
 def _interval(request) -> str:
@@ -82,7 +90,8 @@ def _sensor_ids(raw: str) -> list[int]:
 
 
 def _table(interval: str, start: datetime, end: datetime):
-    """The rollup table of `interval`, limited to [start, end) and its time column name."""
+    """The rollup table of `interval`, limited to [start, end), and its time column, which
+    is named after the interval ("hour" or "day")."""
     if interval == "hour":
         return HourlyRollup.objects.filter(hour__gte=start, hour__lt=end), "hour"
     return DailyRollup.objects.filter(day__gte=start.date(), day__lt=end.date()), "day"
@@ -114,7 +123,7 @@ def project_series(rollups, column: str) -> list[dict]:
         .filter(weighted_mean__isnull=False)
         # Of Min(column), the group's own time: formatted once per point after grouping.
         # Of the column itself it would join the GROUP BY and be computed for every rollup.
-        .annotate(label=_label(Min(column), hourly=column == "hour"))
+        .annotate(label=TimeLabel(Min(column), interval=column))
         .order_by(column)
         .values_list("label", "n", "f", "weighted_mean", "low", "high")
     )
@@ -201,7 +210,7 @@ class SeriesView(APIView):
         points: dict[int, list[dict]] = {pk: [] for pk in ids}
         for sensor_id, label, count, flagged, mean, low, high in (
             rollups.filter(sensor_id__in=ids)
-            .annotate(label=_label(column, hourly=column == "hour"))
+            .annotate(label=TimeLabel(column, interval=column))
             .order_by("sensor_id", column)
             .values_list("sensor_id", "label", "count", "flagged", "mean", "min", "max")
         ):

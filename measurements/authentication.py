@@ -10,7 +10,6 @@ owner, who is read only if something asks for `request.user`.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -31,7 +30,7 @@ class DeviceOrApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Send the header as 'Token <key>'."))
         sensor = Sensor.objects.authenticate_device(header[1])
         if sensor is not None:
-            return SimpleLazyObject(lambda: sensor.owner or AnonymousUser()), sensor
+            return SimpleLazyObject(lambda: sensor.owner), sensor
         row = ApiToken.objects.authenticate(header[1])
         if row is not None and row.user.is_active:
             row.touch()

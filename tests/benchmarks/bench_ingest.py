@@ -119,8 +119,8 @@ def _copy_rows(block, *, quantity_id: int) -> list[tuple]:
 def _warm_up(client, token: str, sensor_id: int) -> None:
     """One untimed request first: the first request of a process imports the URLconf (and
     numpy through the placement module) and opens the Redis client, 0.4–0.5 s that would
-    otherwise be charged to a 10-request measurement. Its reading is removed again so the
-    COPY baseline copies exactly the measured rows."""
+    otherwise be charged to the first measured block. Its reading is removed again, so the
+    table holds only measured rows."""
     from measurements.models import DirtyHour, Reading
 
     warm = T0 - timedelta(days=1)
@@ -151,14 +151,16 @@ def _time_rollup_job() -> None:
 
 
 def _copy(conn, rows: list[tuple]) -> None:
-    """COPY the rows into the readings table and commit, as a bulk loader would."""
+    """COPY the rows into the readings table and commit, as a bulk loader would: binary,
+    with declared types (psycopg's fastest COPY, as the API's own)."""
     with (
         conn.cursor() as cursor,
         cursor.copy(
             "COPY measurements_reading (sensor_id, quantity_id, time, value, flags, source, "
-            "received_at) FROM STDIN"
+            "received_at) FROM STDIN (FORMAT BINARY)"
         ) as copy,
     ):
+        copy.set_types(["int8", "int2", "timestamptz", "float8", "int4", "text", "timestamptz"])
         for row in rows:
             copy.write_row(row)
     conn.commit()

@@ -93,6 +93,14 @@ def test_it_lets_a_device_token_write_only_to_its_own_sensor(api, sensor, publis
     assert post(api, rows(sensor, 1, start=T0 + timedelta(hours=1))).status_code == 401
 
 
+def test_it_refuses_the_device_of_a_sensor_whose_owner_is_gone(api, sensor):
+    token = sensor.device_token_issue()
+    assert post(api, rows(sensor, 1), token).status_code == 201
+    sensor.owner.delete()  # e.g. removed by an administrator: the sensor keeps its token
+    assert post(api, rows(sensor, 1, start=T0 + timedelta(hours=1)), token).status_code == 401
+    assert Reading.objects.count() == 1
+
+
 def test_it_answers_413_for_too_many_rows_and_400_for_a_bad_body(api, sensor, bob):
     api.force_login(bob)
     too_many = [{"sensor": sensor.pk}] * 10_001

@@ -89,7 +89,7 @@ def test_a_projects_flagged_readings_count_but_stay_out_of_mean_min_and_max(
 
 
 @pytest.mark.django_db
-def test_it_returns_daily_points_from_the_daily_rollups(api, two):
+def test_it_returns_daily_points_from_the_daily_rollups(api, two, published):
     a, _ = two
     response = api.get(URL, window(sensors=str(a.pk), interval="day"))
 
@@ -97,6 +97,10 @@ def test_it_returns_daily_points_from_the_daily_rollups(api, two):
     assert points == [
         {"time": "2024-05-01", "count": 4, "flagged": 0, "mean": 25.0, "min": 10.0, "max": 40.0}
     ]
+    # The whole project: A's 4 readings and B's 3 (all 50) on the same day.
+    (day,) = api.get(URL, window(project=published.slug, interval="day")).json()["points"]
+    assert (day["time"], day["count"], day["min"], day["max"]) == ("2024-05-01", 7, 10.0, 50.0)
+    assert day["mean"] == pytest.approx((10 + 20 + 30 + 40 + 150) / 7)
 
 
 @pytest.mark.django_db
