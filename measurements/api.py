@@ -177,15 +177,17 @@ def _refuse_closed_readings(request, reader) -> None:
     """403 naming the licence when the caller asks by name (`project` or `sensor`) for the
     readings of a visible project that does not share them; asked for nothing in
     particular, such readings are simply not listed."""
-    projects = Project.objects.visible_to(reader)
+    closed = Project.objects.visible_to(reader).exclude(
+        pk__in=Project.objects.readings_open_to(reader).values("pk")
+    )
     slug, sensor = request.query_params.get("project"), request.query_params.get("sensor", "")
     if slug:
-        asked = projects.filter(slug=slug).first()
+        asked = closed.filter(slug=slug).first()
     elif sensor.isdecimal():
-        asked = projects.filter(sensors__pk=int(sensor)).first()
+        asked = closed.filter(sensors__pk=int(sensor)).first()
     else:
         return
-    if asked is not None and not asked.readings_open_to(reader):
+    if asked is not None:
         raise exceptions.PermissionDenied(asked.readings_closed_message())
 
 
@@ -413,4 +415,4 @@ class SensorCommunityView(APIView):
     @staticmethod
     def _sensor(chip: str, token: str) -> Sensor | None:
         ids = [chip, f"esp8266-{chip}", f"esp32-{chip}"]
-        return Sensor.objects.filter(sensor_community_id__in=ids).holding_device_token(token)
+        return Sensor.objects.holding_device_token(token, column="sensor_community_id", values=ids)

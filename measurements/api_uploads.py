@@ -209,4 +209,4 @@ class OpenSenseMapView(APIView):
 
     @staticmethod
     def _sensor(box_id: str, token: str) -> Sensor | None:
-        return Sensor.objects.filter(opensensemap_id=box_id).holding_device_token(token)
+        return Sensor.objects.holding_device_token(token, column="opensensemap_id", values=[box_id])

@@ -7,7 +7,6 @@ rows for exactly the hours marked dirty (see `measurements.processing`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -58,10 +57,6 @@ class LocationPrecision(models.TextChoices):
     HIDDEN = "hidden", _("Hidden (not shown on any map)")
 
 
-def _token_holder(candidates: Iterable[Sensor], token: str) -> Sensor | None:
-    return next((s for s in candidates if token_matches(token, s.device_token_digest)), None)
-
-
 class SensorQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Sensors of the projects `user` may see (the projects' one visibility rule)."""
@@ -88,32 +83,38 @@ class SensorQuerySet(models.QuerySet):
         ).distinct()
 
     def authenticate_device(self, token: str) -> Sensor | None:
-        """The active sensor whose device token is `token`, or None (found by the token's
-        prefix, as the `Authorization: Token …` header of the readings API presents it)."""
+        """The sensor whose device token is `token` (found by the token's prefix, as the
+        `Authorization: Token …` header of the readings API presents it), or None."""
         prefix = token_prefix(token)
         if prefix is None:
             return None
-        if self.query.has_filters():
-            raise TypeError("authenticate_device looks among all sensors; call it unfiltered")
-        # `holding_device_token` written out (same conditions): every reading a device sends
-        # is authenticated here, and compiling the ORM query cost more than running it
-        # (1.5 vs 0.6 ms a request; RESULTS.md).
-        candidates = self.raw(
-            f"SELECT * FROM {self.model._meta.db_table} WHERE device_token_prefix = %s "
-            "AND is_active AND owner_id IS NOT NULL AND device_token_digest <> ''",
-            [prefix],
-        )
-        return _token_holder(candidates, token)
+        return self.holding_device_token(token, column="device_token_prefix", values=[prefix])
 
-    def holding_device_token(self, token: str) -> Sensor | None:
-        """The active sensor among these whose device token is `token`, or None: the one
-        check behind every way a device authenticates (the token header, the firmware's
-        Basic-auth password for its chip id, the openSenseMap box's access token). A sensor
-        whose owner is gone (account deleted) writes nothing."""
-        candidates = self.filter(is_active=True, owner__isnull=False).exclude(
-            device_token_digest=""
+    def holding_device_token(self, token: str, *, column: str, values: list[str]) -> Sensor | None:
+        """The sensor whose `column` is one of `values` and whose device token is `token`,
+        or None: the one check behind every way a device authenticates (the token header by
+        its prefix, the firmware's Basic-auth password for its chip id, the openSenseMap
+        box's access token for its box id). Only an active sensor with an owner qualifies: a
+        sensor whose owner is gone (account deleted) writes nothing.
+
+        Written as SQL: every reading a device sends is authenticated here, and compiling the
+        ORM query cost more than running it (1.5 vs 0.6 ms a request; RESULTS.md). It looks
+        among all sensors, so it refuses a filtered queryset rather than ignore the filter.
+        """
+        if self.query.has_filters():
+            raise TypeError("holding_device_token looks among all sensors; call it unfiltered")
+        if column not in DEVICE_LOOKUP_COLUMNS:  # a column name, never a caller's text
+            raise ValueError(f"not a device lookup column: {column!r}")
+        candidates = self.raw(
+            f"SELECT * FROM {self.model._meta.db_table} "
+            f"WHERE {column} IN ({', '.join(['%s'] * len(values))}) "
+            "AND is_active AND owner_id IS NOT NULL AND device_token_digest <> ''",
+            list(values),
         )
-        return _token_holder(candidates, token)
+        return next((s for s in candidates if token_matches(token, s.device_token_digest)), None)
+
+
+DEVICE_LOOKUP_COLUMNS = ("device_token_prefix", "sensor_community_id", "opensensemap_id")
 
 
 class Sensor(models.Model):

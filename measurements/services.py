@@ -259,9 +259,6 @@ def _insert_staged(
         return {idx for (idx,) in cursor.fetchall()}
 
 
-_READING_KEY = attrgetter("sensor_id", "quantity_id", "time")
-
-
 def _copy_all_new(rows: Sequence[ValidRow], *, source: str, received_at: datetime) -> None:
     """COPY a batch straight into the readings table and mark its hours dirty, assuming
     none of its readings is stored yet — true of nearly every batch devices and scripts
@@ -272,7 +269,7 @@ def _copy_all_new(rows: Sequence[ValidRow], *, source: str, received_at: datetim
     Rows go in key order, like the ON CONFLICT path: writers that overlap then wait for
     each other in one order instead of deadlocking.
     """
-    ordered = sorted(rows, key=_READING_KEY)
+    ordered = sorted(rows, key=attrgetter("key"))
     # Django's error wrapping (the raw COPY bypasses it): a lost connection is then the
     # OperationalError the API answers with 503, a conflict an IntegrityError.
     with connection.cursor() as cursor, connection.wrap_database_errors:

@@ -83,13 +83,12 @@ def test_it_filters_by_quality(api, world):
     assert api.get(URL, {"quality": "great"}).status_code == 400
 
 
-@pytest.mark.parametrize("output", ["", "xml"])
-def test_it_refuses_a_format_other_than_json_or_csv(api, world, output):
-    response = api.get(URL, {"format": output})
-    # DRF answers an unknown renderer with 404 before the view; an empty one reaches it.
-    assert response.status_code in (400, 404)
-    if response.status_code == 400:
-        assert "format=json or format=csv" in response.json()["format"]
+def test_it_refuses_a_format_other_than_json_or_csv(api, world):
+    empty = api.get(URL, {"format": ""})
+    assert empty.status_code == 400
+    assert "format=json or format=csv" in empty.json()["format"]
+    # DRF answers a renderer it does not know with 404, before the view.
+    assert api.get(URL, {"format": "xml"}).status_code == 404
 
 
 def test_it_pages_with_a_cursor(api, published, bob):
