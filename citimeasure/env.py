@@ -71,7 +71,11 @@ def env_database(name: str, *, environ: Mapping[str, str] | None = None) -> dict
             f"not {raw.split(':', 1)[0]!r}."
         )
     try:
-        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+        # Django's PostgreSQL backend with a health check that skips the `SELECT 1` round
+        # trip when the server has said nothing (citimeasure/db/base.py).
+        config = dj_database_url.parse(
+            raw, engine="citimeasure.db", conn_max_age=60, conn_health_checks=True
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
     if not config.get("NAME"):

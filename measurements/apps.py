@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class MeasurementsConfig(AppConfig):
     name = "measurements"
     verbose_name = _("Measurements")
+
+    def ready(self) -> None:
+        from measurements.models import Quantity
+        from measurements.registry import registry_forget
+
+        post_save.connect(registry_forget, sender=Quantity, dispatch_uid="registry-save")
+        post_delete.connect(registry_forget, sender=Quantity, dispatch_uid="registry-delete")

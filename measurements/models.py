@@ -97,6 +97,10 @@ class SensorQuerySet(models.QuerySet):
         box's access token for its box id). Only an active sensor with an owner qualifies: a
         sensor whose owner is gone (account deleted) writes nothing.
 
+        The sensor comes with `registered_quantity_ids`, the quantities it is registered to
+        measure (empty: not configured), read in the same query: ingestion needs them for
+        every reading the device sends, and a round trip fewer is a device's POST faster.
+
         Written as SQL: every reading a device sends is authenticated here, and compiling the
         ORM query cost more than running it (1.5 vs 0.6 ms a request; RESULTS.md). It looks
         among all sensors, so it refuses a filtered queryset rather than ignore the filter.
@@ -105,13 +109,28 @@ class SensorQuerySet(models.QuerySet):
             raise TypeError("holding_device_token looks among all sensors; call it unfiltered")
         if column not in DEVICE_LOOKUP_COLUMNS:  # a column name, never a caller's text
             raise ValueError(f"not a device lookup column: {column!r}")
-        candidates = self.raw(
-            f"SELECT * FROM {self.model._meta.db_table} "
-            f"WHERE {column} IN ({', '.join(['%s'] * len(values))}) "
-            "AND is_active AND owner_id IS NOT NULL AND device_token_digest <> ''",
+        through = self.model.quantities.through._meta.db_table
+        # One row per registration (one with NULL for a sensor without any).
+        rows = self.raw(
+            f"SELECT s.*, sq.quantity_id AS registered_quantity_id "
+            f"FROM {self.model._meta.db_table} s "
+            f"LEFT JOIN {through} sq ON sq.sensor_id = s.id "
+            f"WHERE s.{column} IN ({', '.join(['%s'] * len(values))}) "
+            "AND s.is_active AND s.owner_id IS NOT NULL AND s.device_token_digest <> ''",
             list(values),
         )
-        return next((s for s in candidates if token_matches(token, s.device_token_digest)), None)
+        candidates: dict[int, Sensor] = {}
+        registered: dict[int, set[int]] = {}
+        for row in rows:
+            candidates.setdefault(row.pk, row)
+            if row.registered_quantity_id is not None:
+                registered.setdefault(row.pk, set()).add(row.registered_quantity_id)
+        for sensor in candidates.values():
+            if token_matches(token, sensor.device_token_digest):
+                sensor.registered_quantity_ids = frozenset(registered.get(sensor.pk, ()))
+                del sensor.registered_quantity_id  # one row's, not the sensor's
+                return sensor
+        return None
 
 
 DEVICE_LOOKUP_COLUMNS = ("device_token_prefix", "sensor_community_id", "opensensemap_id")

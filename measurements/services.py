@@ -22,8 +22,9 @@ from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
 from measurements.location import location_is_valid
-from measurements.models import DirtyHour, Quantity, Reading, Sensor, Source
-from measurements.validation import Context, QuantityInfo, Rejection, ValidRow, validate_row
+from measurements.models import DirtyHour, Reading, Sensor, Source
+from measurements.registry import quantity_registry
+from measurements.validation import Context, Rejection, ValidRow, validate_row
 from projects.models import Project
 from projects.services_scores import rescore_after_readings
 
@@ -86,36 +87,21 @@ class IngestReport:
         }
 
 
-def _quantity_registry(
-    sensor_ids: Iterable[int],
-) -> tuple[dict[str, QuantityInfo], dict[int, frozenset[int]]]:
-    """The quantity registry and, in the same query, the quantities each of `sensor_ids` is
-    registered to measure (a sensor without any is absent: not configured).
-
-    One round trip instead of two, and always current: quantities are read, not cached, so
-    a quantity added or changed a moment ago (or in a test) is seen at once. A LEFT JOIN
-    keeps every quantity; each registration adds a row for its quantity, e.g. 15 quantities
-    and 10 sensors measuring pm25 give 15 + 9 rows.
-    """
-    ids = sorted(sensor_ids)
-    quote = connection.ops.quote_name
-    through = Sensor.quantities.through._meta.db_table
-    joined = f"sq.sensor_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
-    sql = (
-        "SELECT q.id, q.code, q.unit, q.hard_min, q.hard_max, q.plausible_min, "
-        f"q.plausible_max, sq.sensor_id FROM {quote(Quantity._meta.db_table)} q "
-        f"LEFT JOIN {quote(through)} sq ON sq.quantity_id = q.id AND {joined}"
-    )
-    infos: dict[str, QuantityInfo] = {}
+def _registrations(sensor_ids: Iterable[int], *, device: Sensor | None) -> dict[int, frozenset]:
+    """The quantities each of `sensor_ids` is registered to measure (a sensor without any
+    is absent: not configured, it may send any quantity). A device authenticated by its
+    token brings its own, read with the token (`Sensor.objects.holding_device_token`)."""
+    ids = set(sensor_ids)
+    brought = getattr(device, "registered_quantity_ids", None)
+    if brought is not None and ids <= {device.pk}:
+        return {device.pk: brought} if brought and ids else {}
+    if not ids:
+        return {}
     measured: dict[int, set[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        for qid, code, unit, hard_min, hard_max, low, high, sensor_id in cursor.fetchall():
-            if code not in infos:
-                infos[code] = QuantityInfo(qid, code, unit, hard_min, hard_max, low, high)
-            if sensor_id is not None:
-                measured.setdefault(sensor_id, set()).add(qid)
-    return infos, {sensor_id: frozenset(q) for sensor_id, q in measured.items()}
+    pairs = Sensor.quantities.through.objects.filter(sensor_id__in=ids)
+    for sensor_id, quantity_id in pairs.values_list("sensor_id", "quantity_id"):
+        measured.setdefault(sensor_id, set()).add(quantity_id)
+    return {sensor_id: frozenset(q) for sensor_id, q in measured.items()}
 
 
 def _referenced_sensor_ids(rows: Sequence[Any]) -> set[int]:
@@ -422,13 +408,12 @@ def readings_ingest(
         # A device writes to its own sensor only, so its rows need not be read for ids.
         referenced=set() if device is not None else _referenced_sensor_ids(rows),
     )
-    # Registrations of sensors the writer may not write to are never consulted (such rows
-    # are rejected as unknown_sensor first), so only the writable ones are read.
-    quantities, sensor_quantities = _quantity_registry(project_of)
     context = Context(
-        quantities=quantities,
+        quantities=quantity_registry(),
         writable_sensor_ids=frozenset(project_of),
-        sensor_quantities=sensor_quantities,
+        # Registrations of sensors the writer may not write to are never consulted (such
+        # rows are rejected as unknown_sensor first), so only the writable ones are read.
+        sensor_quantities=_registrations(project_of, device=device),
         now=now,
     )
     # Every row gets its result in place; valid rows are "accepted" until the insert says

@@ -36,6 +36,15 @@ def _eager_celery(settings):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fresh_quantity_registry():
+    """Each test reads the quantities its database holds (the registry is kept per process;
+    a flushed or restored table would otherwise meet an earlier test's registry)."""
+    from measurements.registry import registry_forget
+
+    registry_forget()
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice")

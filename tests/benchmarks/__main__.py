@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="1 = 100,000 readings (a) and 2,000 single POSTs (b)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["a", "b"],
+        help="ingest: run only (a) batch POSTs vs COPY or (b) single POSTs vs a bare view",
+    )
     args, rest = parser.parse_known_args(argv)
     if args.which in ("series", "scores"):
         from tests.benchmarks import bench_scores, bench_series
@@ -72,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.which in ("ingest", "all"):
             from tests.benchmarks import bench_ingest
 
-            bench_ingest.run(scale=args.scale, database_url=bench_url)
+            bench_ingest.run(scale=args.scale, database_url=bench_url, only=args.only)
     finally:
         from django.db import connections
 

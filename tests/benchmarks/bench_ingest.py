@@ -30,12 +30,19 @@ BATCH = 1000
 SENSORS = 10
 
 
-def run(*, scale: float, database_url: str) -> None:
+def run(*, scale: float, database_url: str, only: str | None = None) -> None:
     total = max(BATCH * SENSORS, int(100_000 * scale) // BATCH * BATCH)
     # Twice the sensors: the API writes to the first half, the COPY baseline the same rows
     # to the second (the keys must differ, as both go into the same table).
     _project, _user, sensors = make_project(sensors=2 * SENSORS)
     writers, twins = sensors[:SENSORS], sensors[SENSORS:]
+    if only != "b":
+        _batch_part(total, writers, twins, database_url)
+    if only != "a":
+        _single_part(scale, writers, database_url)
+
+
+def _batch_part(total: int, writers, twins, database_url: str) -> None:
     batches = []
     for b in range(total // BATCH):
         (sensor, token), (twin, _) = writers[b % SENSORS], twins[b % SENSORS]
@@ -59,6 +66,8 @@ def run(*, scale: float, database_url: str) -> None:
     line("(a) ratio API / COPY (target >= 0.5)", f"{api_rate / copy_rate:.2f}")
     _time_rollup_job()
 
+
+def _single_part(scale: float, writers, database_url: str) -> None:
     single = max(300, int(2000 * scale))
     bare, api, ok = _server_rates(database_url, writers, requests=single)
     line(
