@@ -45,6 +45,14 @@ def _fresh_quantity_registry():
     registry_forget()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rescore_windows():
+    """Each test starts with no rescore window known to the process (ids are reused)."""
+    from projects.services_scores import rescore_windows_forget
+
+    rescore_windows_forget()
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice")

@@ -74,3 +74,34 @@ def test_it_does_not_rescore_for_duplicates_only(
     cache.clear()
     readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
     assert not RescoreMark.objects.exists()
+
+
+def test_each_process_asks_again_once_the_window_has_ended(
+    sensor, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A process remembers the window it claimed or found claimed (no cache round trip per
+    batch), and only until its end: the first batch after it opens the next window."""
+    from projects import services_scores
+
+    scheduled = []
+    monkeypatch.setattr(
+        services_scores, "_enqueue", lambda ids, countdown=None: scheduled.append(ids)
+    )
+    clock = [services_scores._clock()]
+    monkeypatch.setattr(services_scores, "_clock", lambda: clock[0])
+
+    def batch(start: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            readings_ingest(rows=rows(sensor, start, 1), source="api", actor=sensor.owner)
+
+    batch(0)
+    clock[0] += 300
+    batch(1)
+    services_scores.rescore_windows_forget()  # another process: it finds the window claimed
+    batch(2)
+    assert scheduled == [[sensor.project_id]]
+
+    clock[0] += 301  # the window has ended (and its cache key expired with it)
+    cache.delete(f"rescore-window:{sensor.project_id}")
+    batch(3)
+    assert scheduled == [[sensor.project_id]] * 2
