@@ -10,7 +10,9 @@ router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("cities", projects_api.CityViewSet, basename="city")
 
 urlpatterns = [
+    # Readings first (the most requested); the scores' `cities/stats/` must come before the
+    # router's `cities/<slug>/`.
+    path("", include("measurements.api_urls")),
     path("", include("projects.api_scores")),
     path("", include(router.urls)),
-    path("", include("measurements.api_urls")),
 ]

@@ -9,6 +9,9 @@ from citimeasure import views, views_privacy
 admin.site.login = login_required(views.admin_login)
 
 urlpatterns = [
+    # The API first: devices post a reading a minute each, and Django tries the patterns in
+    # order (after the pages, resolving a readings POST took ~0.2 ms of its ~2 ms).
+    path("api/v1/", include("citimeasure.api")),
     path("", include("projects.urls")),
     path("", include("measurements.urls")),
     path("scores/", include("projects.urls_scores")),
@@ -21,7 +24,6 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit-log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("citimeasure.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,41 +103,62 @@ class SensorQuerySet(models.QuerySet):
         its own fields it holds those a device's write uses (DEVICE_WRITE_FIELDS); the others
         are deferred, loaded on first use (reading all cost 0.2 ms a request more).
 
-        Written as SQL: every reading a device sends is authenticated here, and compiling the
-        ORM query cost more than running it (1.5 vs 0.6 ms a request; RESULTS.md). It looks
-        among all sensors, so it refuses a filtered queryset rather than ignore the filter.
+        Written as SQL on a plain cursor: every reading a device sends is authenticated here,
+        and compiling the ORM query cost more than running it (1.5 vs 0.6 ms a request), as
+        did a raw queryset's per-query set-up (0.15 ms; RESULTS.md). It looks among all
+        sensors, so it refuses a filtered queryset rather than ignore the filter.
         """
         if self.query.has_filters():
             raise TypeError("holding_device_token looks among all sensors; call it unfiltered")
         if column not in DEVICE_LOOKUP_COLUMNS:  # a column name, never a caller's text
             raise ValueError(f"not a device lookup column: {column!r}")
-        through = self.model.quantities.through._meta.db_table
-        # One row per registration (one with NULL for a sensor without any).
-        columns = ", ".join(f"s.{self.model._meta.get_field(f).column}" for f in DEVICE_WRITE_FIELDS)
-        rows = self.raw(
-            f"SELECT {columns}, sq.quantity_id AS registered_quantity_id "
-            f"FROM {self.model._meta.db_table} s "
-            f"LEFT JOIN {through} sq ON sq.sensor_id = s.id "
-            f"WHERE s.{column} IN ({', '.join(['%s'] * len(values))}) "
-            "AND s.is_active AND s.owner_id IS NOT NULL AND s.device_token_digest <> ''",
-            list(values),
-        )
-        candidates: dict[int, Sensor] = {}
-        registered: dict[int, set[int]] = {}
-        for row in rows:
-            candidates.setdefault(row.pk, row)
-            if row.registered_quantity_id is not None:
-                registered.setdefault(row.pk, set()).add(row.registered_quantity_id)
-        for sensor in candidates.values():
-            if token_matches(token, sensor.device_token_digest):
-                sensor.registered_quantity_ids = frozenset(registered.get(sensor.pk, ()))
-                del sensor.registered_quantity_id  # one row's, not the sensor's
+        meta = self.model._meta
+        # In the model's order, as `from_db` takes a subset of the fields.
+        fields = [field for field in meta.concrete_fields if field.name in DEVICE_WRITE_FIELDS]
+        through = meta.get_field("quantities").remote_field.through._meta.db_table
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            # One row per registration (one with NULL for a sensor without any).
+            cursor.execute(
+                f"SELECT {', '.join(f's.{field.column}' for field in fields)}, sq.quantity_id "
+                f"FROM {meta.db_table} s LEFT JOIN {through} sq ON sq.sensor_id = s.id "
+                f"WHERE s.{column} IN ({', '.join(['%s'] * len(values))}) "
+                "AND s.is_active AND s.owner_id IS NOT NULL AND s.device_token_digest <> ''",
+                list(values),
+            )
+            rows = cursor.fetchall()
+        registered: dict[tuple, set[int]] = {}  # a candidate's columns -> its quantities
+        for *own, quantity_id in rows:
+            quantities = registered.setdefault(tuple(own), set())
+            if quantity_id is not None:
+                quantities.add(quantity_id)
+        digest_at = [field.name for field in fields].index("device_token_digest")
+        for own, quantities in registered.items():
+            if token_matches(token, own[digest_at]):
+                values_ = _as_the_orm_loads(fields, own, connection)
+                sensor = self.model.from_db(self.db, [f.attname for f in fields], values_)
+                sensor.registered_quantity_ids = frozenset(quantities)
                 return sensor
         return None
 
 
+def _as_the_orm_loads(fields, values, connection) -> list:
+    """Column values as a query of the ORM returns them (JSON parsed, SQLite's 0/1 as
+    booleans, …): the converters Django applies to each selected column, in its order."""
+    loaded = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(field.model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        loaded.append(value)
+    return loaded
+
+
 DEVICE_LOOKUP_COLUMNS = ("device_token_prefix", "sensor_community_id", "opensensemap_id")
-# What authenticating and ingesting a device's readings read of its sensor.
+# What authenticating and ingesting a device's readings read of its sensor (others are
+# deferred: loaded on first use).
 DEVICE_WRITE_FIELDS = (
     "id",
     "project",
