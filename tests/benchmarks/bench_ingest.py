@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
@@ -94,6 +95,9 @@ def _alternate(batches, database_url: str) -> tuple[float, float]:
     pm25 = Quantity.objects.get(code="pm25").pk
     client = Client()
     _warm_up(client, batches[0][0], json.loads(batches[0][1])[0]["sensor"])
+    # This process stands in for a web worker, whose loaded project citimeasure/wsgi.py
+    # freezes (out of the garbage collector's full collections); the same here.
+    gc.freeze()
     api_s = copy_s = 0.0
     with psycopg.connect(database_url) as conn:
         for first in range(0, len(batches), BLOCK):
