@@ -24,7 +24,7 @@ from psycopg.pq import TransactionStatus
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         connection = self.connection
-        if connection is None or connection.closed:
+        if connection is None or connection.closed or connection.broken:
             return False
         if connection.info.transaction_status != TransactionStatus.IDLE:
             return super().is_usable()

@@ -13,7 +13,10 @@ from citimeasure.db.base import _readable
 from projects.models import Project
 
 # The PostgreSQL pass only: the check is the PostgreSQL backend's.
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
