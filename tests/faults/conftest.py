@@ -272,8 +272,10 @@ class Worker:
 
 
 def broker(redis_url: str) -> Celery:
-    """A bare Celery client for the private broker: sends task messages by name."""
-    return Celery("fault-client", broker=redis_url)
+    """A bare Celery client for the private broker: sends task messages by name. Not made
+    the current app: shared tasks (`process_dirty_hours`, …) resolve through the current
+    app, and later tests in this process would find the client's settings (not eager)."""
+    return Celery("fault-client", broker=redis_url, set_as_current=False)
 
 
 @pytest.fixture
