@@ -9,7 +9,7 @@ class MeasurementsConfig(AppConfig):
 
     def ready(self) -> None:
         from measurements.models import Quantity
-        from measurements.registry import registry_forget
+        from measurements.registry import quantity_changed
 
-        post_save.connect(registry_forget, sender=Quantity, dispatch_uid="registry-save")
-        post_delete.connect(registry_forget, sender=Quantity, dispatch_uid="registry-delete")
+        post_save.connect(quantity_changed, sender=Quantity, dispatch_uid="registry-save")
+        post_delete.connect(quantity_changed, sender=Quantity, dispatch_uid="registry-delete")

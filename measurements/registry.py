@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from django.db import transaction
+
 from measurements.models import Quantity
 from measurements.validation import QuantityInfo
 
@@ -32,10 +34,18 @@ def quantity_registry() -> Mapping[str, QuantityInfo]:
     return _kept[1]
 
 
-def registry_forget(**_signal_kwargs) -> None:
-    """Read the registry again on next use (connected to Quantity's save and delete)."""
+def registry_clear() -> None:
+    """Read the registry again on next use."""
     global _kept
     _kept = None
+
+
+def quantity_changed(**_signal_kwargs) -> None:
+    """A quantity was saved or deleted: read the registry again now, for the rest of the
+    saving transaction, and once more after it commits, so that a read in between does not
+    keep the values from before the commit."""
+    registry_clear()
+    transaction.on_commit(registry_clear)
 
 
 def _read() -> dict[str, QuantityInfo]:

@@ -106,7 +106,10 @@ def rescore_after_readings(*, project_ids: Iterable[int]) -> None:
         )
         return
     _window_ends.update(dict.fromkeys(due, ends))
-    _window_ends.update({int(key.rpartition(":")[2]): end for key, end in others.items()})
+    # Never beyond a window's length from now: another host's clock may run ahead of ours.
+    _window_ends.update(
+        {int(key.rpartition(":")[2]): min(end, ends) for key, end in others.items()}
+    )
     if not due:
         return
     _mark(due, due=due_at)

@@ -40,9 +40,9 @@ def _eager_celery(settings):
 def _fresh_quantity_registry():
     """Each test reads the quantities its database holds (the registry is kept per process;
     a flushed or restored table would otherwise meet an earlier test's registry)."""
-    from measurements.registry import registry_forget
+    from measurements.registry import registry_clear
 
-    registry_forget()
+    registry_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,11 @@ the error "terminating connection …" and closes the socket) or, rarely, with a
 the socket is polled first, without waiting: nothing to read, the connection is as usable
 as `SELECT 1` would find it; anything to read, or a connection inside a transaction, gets
 Django's own check, which reads it and answers for it.
+
+What the poll cannot see, `SELECT 1` would have: a termination notice already read into
+libpq's (or TLS's) buffer along with the previous reply, and a dead server behind a pooler
+or proxy (pgbouncer, HAProxy) that only says so once a query is sent. Then that request
+fails (503 for the API) and the connection, marked broken, is replaced for the next one.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from measurements.services import readings_ingest
 from projects.models import RescoreMark
+from projects.services_scores import rescore_windows_forget
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.measurements.factories import SensorFactory
 
@@ -72,6 +73,7 @@ def test_it_does_not_rescore_for_duplicates_only(
     readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
     RescoreMark.objects.all().delete()
     cache.clear()
+    rescore_windows_forget()  # a fresh window, as far as this process knows
     readings_ingest(rows=rows(sensor, 0, 3), source="api", actor=sensor.owner)
     assert not RescoreMark.objects.exists()
 
@@ -89,19 +91,31 @@ def test_each_process_asks_again_once_the_window_has_ended(
     )
     clock = [services_scores._clock()]
     monkeypatch.setattr(services_scores, "_clock", lambda: clock[0])
+    asked = []  # cache round trips
+    for name in ("add", "get_many"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            cache,
+            name,
+            lambda *a, _real=real, _name=name, **k: asked.append(_name) or _real(*a, **k),
+        )
 
     def batch(start: int) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             readings_ingest(rows=rows(sensor, start, 1), source="api", actor=sensor.owner)
 
     batch(0)
+    assert asked == ["add", "get_many"] and scheduled == [[sensor.project_id]]
     clock[0] += 300
     batch(1)
+    assert len(asked) == 2  # within the window, the process does not ask the cache again
     services_scores.rescore_windows_forget()  # another process: it finds the window claimed
     batch(2)
+    batch(2 + 1)
+    assert asked[2:] == ["add", "get_many"]  # it asked once, and learnt the window's end
     assert scheduled == [[sensor.project_id]]
 
     clock[0] += 301  # the window has ended (and its cache key expired with it)
     cache.delete(f"rescore-window:{sensor.project_id}")
-    batch(3)
+    batch(4)
     assert scheduled == [[sensor.project_id]] * 2
