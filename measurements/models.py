@@ -135,25 +135,16 @@ class SensorQuerySet(models.QuerySet):
         digest_at = [field.name for field in fields].index("device_token_digest")
         for own, quantities in registered.items():
             if token_matches(token, own[digest_at]):
-                values_ = _as_the_orm_loads(fields, own, connection)
-                sensor = self.model.from_db(self.db, [f.attname for f in fields], values_)
+                # The values as an ORM query returns them (JSON parsed, SQLite's 0/1 as
+                # booleans, …), by Django's own converters for these columns.
+                compiler = self.query.get_compiler(self.db)
+                columns = [field.get_col(meta.db_table) for field in fields]
+                converters = compiler.get_converters(columns)
+                (loaded,) = compiler.apply_converters([own], converters)
+                sensor = self.model.from_db(self.db, [f.attname for f in fields], loaded)
                 sensor.registered_quantity_ids = frozenset(quantities)
                 return sensor
         return None
-
-
-def _as_the_orm_loads(fields, values, connection) -> list:
-    """Column values as a query of the ORM returns them (JSON parsed, SQLite's 0/1 as
-    booleans, …): the converters Django applies to each selected column, in its order."""
-    loaded = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(field.model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        ):
-            value = convert(value, column, connection)
-        loaded.append(value)
-    return loaded
 
 
 DEVICE_LOOKUP_COLUMNS = ("device_token_prefix", "sensor_community_id", "opensensemap_id")
