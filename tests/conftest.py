@@ -54,6 +54,14 @@ def _fresh_rescore_windows():
 
 
 @pytest.fixture
+def postgresql():
+    """For tests of PostgreSQL behaviour: fail, never skip, when the database is another."""
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+
+
+@pytest.fixture
 def alice(db):
     return UserFactory(username="alice")
 

@@ -20,8 +20,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def kept_connection():
-    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+def kept_connection(postgresql):
     assert connection.settings_dict["CONN_HEALTH_CHECKS"]
     Project.objects.count()
     return connection.connection.info.backend_pid

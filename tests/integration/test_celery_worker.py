@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import connection
 
 from citimeasure.celery import app
 from measurements.models import HourlyRollup, Reading
@@ -28,9 +27,8 @@ T0 = datetime(2026, 11, 30, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def celery_worker():
+def celery_worker(postgresql):
     """A real worker thread consuming from the configured Redis broker."""
-    assert connection.vendor == "postgresql", "integration tests need DATABASE_URL (PostgreSQL)"
     assert app.conf.broker_url.startswith("redis://"), "integration tests need REDIS_URL"
     app.conf.task_always_eager = False
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):

@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from measurements.models import Reading
 from measurements.services import readings_ingest
@@ -21,8 +21,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def writer():
-    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+def writer(postgresql):
     user = UserFactory(username="writer")
     project = ProjectFactory()
     MembershipFactory(project=project, user=user)
