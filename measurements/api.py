@@ -97,8 +97,8 @@ class PlainJSONRenderer(renderers.JSONRenderer):
 
 
 class ReadingsView(APIView):
-    """POST readings (one object or a list of up to 10,000); GET readings the caller may read
-    (`Project.objects.readings_open_to`: open licences, or the caller's own projects).
+    """POST readings (one object or a list of up to 10,000); GET the readings you may read:
+    those of projects under an open licence, and of your own projects.
 
     POST rows: ``{"sensor": 12, "quantity": "pm25", "time": "2024-05-01T13:00:00+02:00",
     "value": 12.3, "unit": "µg/m³"}`` (unit optional). Authenticate with a session, a
